@@ -1,0 +1,66 @@
+# nianbao: `make demo` and `make test` do all their own set-up (see README.md).
+CONFIG ?= portals.yml
+DATA ?= data
+PORT ?= 8001
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages: chromium renders JavaScript portals and runs the browser tests;
+# fonts-noto-cjk lets it draw Chinese; poppler-utils gives the benchmark its pdftotext baseline.
+RUNTIME_PACKAGES := chromium fonts-noto-cjk
+BENCH_PACKAGES := poppler-utils
+
+.PHONY: install system-deps demo crawl serve verify load reextract test bench fixtures clean help
+
+help:
+	@echo "make demo                          sample portal -> crawl -> Datasette on http://127.0.0.1:$(PORT)"
+	@echo "make test                          the whole test suite"
+	@echo "make crawl CONFIG=portals.yml DATA=data   crawl, archive, extract and load"
+	@echo "make serve DATA=data PORT=8001     Datasette over DATA/reports.db"
+	@echo "make verify DATA=data              re-hash every archived original"
+	@echo "make reextract DATA=data           re-extract documents made by an older extractor"
+	@echo "make bench                         benchmarks -> bench/results.json"
+
+$(STAMP): pyproject.toml
+	@PYTHON=$(PYTHON) scripts/bootstrap.sh
+
+install: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh $(RUNTIME_PACKAGES)
+
+demo: $(STAMP)
+	@scripts/system-deps.sh --optional $(RUNTIME_PACKAGES)
+	$(BIN)/nianbao demo --data $(DATA) --port $(PORT)
+
+crawl: $(STAMP)
+	$(BIN)/nianbao crawl $(CONFIG) --data $(DATA)
+
+serve: $(STAMP)
+	$(BIN)/nianbao serve $(DATA) --port $(PORT)
+
+verify: $(STAMP)
+	$(BIN)/nianbao verify $(DATA)
+
+load: $(STAMP)
+	$(BIN)/nianbao load $(DATA)
+
+reextract: $(STAMP)
+	$(BIN)/nianbao extract --all $(DATA)
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) system-deps
+	@scripts/system-deps.sh $(BENCH_PACKAGES)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rebuild the committed fixture reports and portals (needs libreoffice-writer, chromium, fonts-noto-cjk).
+fixtures: $(STAMP)
+	@scripts/system-deps.sh libreoffice-writer-nogui $(RUNTIME_PACKAGES)
+	$(BIN)/python fixtures/build_reports.py
+	$(BIN)/python fixtures/build_portals.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache test-output

@@ -1,0 +1,385 @@
+"""Build ``DATA/reports.db`` from the archive and the crawl journal.
+
+The database is derived data: delete it and ``nianbao load DATA`` rebuilds it.
+Loading is incremental and idempotent: journal rows are copied once, an
+original is extracted only when it is new or was extracted by an older
+extractor version, and a second run over the same DATA changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlite_utils
+
+from archive import Archive, sniff
+from extractors import EXTRACTOR_VERSION, extract
+
+from .search import SEARCH_VERSION, index_text
+from .workers import DEFAULT_TIMEOUT, run_isolated
+
+DOCUMENT_COLUMNS = {
+    "sha256": str,
+    "title": str,
+    "agency": str,
+    "year": int,
+    "region": str,
+    "format": str,
+    "format_version": str,
+    "pages": int,
+    "size": int,
+    "consistent": int,
+    "needs_ocr": int,
+    "extract_error": str,
+    "first_seen": str,
+    "last_seen": str,
+    "portal": str,
+    "url": str,
+    "filename": str,
+    "original": str,
+    "media_type": str,
+    "extractor_version": str,
+    "extracted_at": str,
+    "text": str,
+}
+
+SCHEMA = """
+create table if not exists documents (
+    sha256 text primary key,
+    title text, agency text, year integer, region text,
+    format text, format_version text, pages integer, size integer,
+    consistent integer, needs_ocr integer, extract_error text,
+    first_seen text, last_seen text, portal text, url text, filename text,
+    original text, media_type text, extractor_version text, extracted_at text,
+    text text
+);
+create table if not exists sources (
+    id integer primary key,
+    sha256 text, url text, portal text, page_url text, link_text text, page_title text,
+    fetched_at text, outcome text, http_status integer, etag text, last_modified text,
+    content_type text, filename text, final_url text, size integer, crawl_id integer
+);
+create index if not exists sources_sha256 on sources(sha256);
+create index if not exists sources_url on sources(url);
+create table if not exists report_stats (
+    sha256 text not null, section integer not null, item text not null, measure text not null,
+    value numeric, page integer, row_label text, column_label text,
+    primary key (sha256, section, item, measure)
+);
+create index if not exists report_stats_key on report_stats(section, item, measure);
+create table if not exists report_checks (
+    sha256 text not null, rule text not null, "column" text not null,
+    expected numeric, found numeric, ok integer
+);
+create index if not exists report_checks_sha256 on report_checks(sha256);
+create table if not exists document_tables (
+    sha256 text not null, page integer, idx integer not null, header_rows integer, rows text,
+    primary key (sha256, idx)
+);
+create table if not exists pages (
+    sha256 text not null, page integer not null, text text,
+    primary key (sha256, page)
+);
+create table if not exists crawls (
+    id integer primary key, started_at text, finished_at text, config text, status text,
+    portals integer, pages_fetched integer, reports_found integer, new integer,
+    unchanged integer, changed integer, errors integer, portals_failed integer,
+    portals_empty integer, errors_by_kind text
+);
+create table if not exists portal_runs (
+    crawl_id integer, portal text, status text, reason text, pages_fetched integer,
+    reports_found integer, new integer, unchanged integer, changed integer, errors integer,
+    errors_by_kind text,
+    primary key (crawl_id, portal)
+);
+create table if not exists fetch_errors (
+    id integer primary key, crawl_id integer, portal text, url text, page_url text,
+    kind text, reason text, http_status integer, at text
+);
+create virtual table if not exists documents_fts using fts5(
+    title, text, content='', tokenize='unicode61 remove_diacritics 2'
+);
+create table if not exists nianbao_meta (key text primary key, value text);
+create view if not exists document_versions as
+    select s.url, s.portal, s.sha256, d.title, min(s.fetched_at) as first_fetched,
+           max(s.fetched_at) as last_fetched, count(*) as fetches,
+           (select count(distinct s2.sha256) from sources s2 where s2.url = s.url) as versions_of_url
+    from sources s left join documents d on d.sha256 = s.sha256
+    group by s.url, s.sha256;
+"""
+
+# Journal table -> (reports.db table, key column) copied verbatim.
+JOURNAL_TABLES = {
+    "fetches": ("sources", "id"),
+    "fetch_errors": ("fetch_errors", "id"),
+    "crawls": ("crawls", "id"),
+    "portal_runs": ("portal_runs", None),
+}
+
+
+@dataclass
+class LoadSummary:
+    sources_added: int = 0
+    extracted: int = 0
+    unchanged: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "sources_added": self.sources_added,
+            "extracted": self.extracted,
+            "unchanged": self.unchanged,
+            "extract_errors": len(self.errors),
+        }
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), timeout=60)
+    db = sqlite_utils.Database(conn)
+    db.execute("pragma journal_mode=wal")
+    db.conn.executescript(SCHEMA)
+    return db
+
+
+def extract_for_load(path: Path) -> dict:
+    """Extraction of one archived file, as plain data for the database (runs in a child)."""
+    result = extract(path)
+    report = result.report
+    row = {
+        "format": result.format,
+        "media_type": result.media_type,
+        "pages": result.pages,
+        "needs_ocr": int(bool(result.needs_ocr)),
+        "text": result.text,
+        "extract_error": None,
+    }
+    page_texts = list(result.page_texts or [])
+    tables = [
+        {"page": table.page, "idx": table.index, "header_rows": table.header_rows, "rows": json.dumps(table.rows, ensure_ascii=False)}
+        for table in result.tables
+    ]
+    stats, checks = [], []
+    if report is not None:
+        row.update(
+            title=report.title,
+            agency=report.agency,
+            year=report.year,
+            region=report.region,
+            format_version=report.format_version,
+            consistent=None if report.consistent is None else int(report.consistent),
+        )
+        stats = [
+            {
+                "section": stat.section,
+                "item": stat.item,
+                "measure": stat.measure,
+                "value": stat.value,
+                "page": stat.page,
+                "row_label": stat.row_label,
+                "column_label": stat.column_label,
+            }
+            for stat in report.stats
+        ]
+        checks = [
+            {"rule": c.rule, "column": c.column, "expected": c.expected, "found": c.found, "ok": int(bool(c.ok))}
+            for c in report.checks
+        ]
+    return {"document": row, "pages": page_texts, "tables": tables, "stats": stats, "checks": checks}
+
+
+class Loader:
+    """Keeps one ``reports.db`` in step with one DATA directory."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir)
+        self.archive = Archive(self.data_dir / "archive")
+        self.journal_path = self.data_dir / "journal.db"
+        self.db_path = self.data_dir / "reports.db"
+        self.db = open_db(self.db_path)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def load(
+        self,
+        *,
+        force: bool = False,
+        workers: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        progress: Callable[[Iterable, int], Iterable] | None = None,
+    ) -> LoadSummary:
+        summary = LoadSummary()
+        summary.sources_added = self.sync_journal()
+        self.ensure_search_version()
+        todo = self.stale_documents(force)
+        summary.unchanged = sum(1 for _ in self.archive) - len(todo)
+        outcomes = run_isolated(extract_for_load, todo, workers=workers, timeout=timeout)
+        if progress is not None:
+            outcomes = progress(outcomes, len(todo))
+        for outcome in outcomes:
+            sha256 = outcome.item.name[:64]
+            if outcome.error is not None:
+                summary.errors.append((sha256, outcome.error))
+                self.store_failure(sha256, outcome.item, outcome.error)
+            else:
+                self.store_extraction(sha256, outcome.item, outcome.value)
+            summary.extracted += 1
+        self.refresh_provenance()
+        return summary
+
+    def sync_journal(self) -> int:
+        """Copy journal rows not yet in reports.db; returns how many fetches were added."""
+        if not self.journal_path.exists():
+            return 0
+        before = self.db["sources"].count
+        conn = self.db.conn
+        conn.execute("attach database ? as journal", (f"file:{self.journal_path}?mode=ro",))
+        try:
+            with conn:
+                for journal_table, (table, key) in JOURNAL_TABLES.items():
+                    journal_columns = [row[1] for row in conn.execute(f"pragma journal.table_info([{journal_table}])")]
+                    columns = [c for c in journal_columns if c in self.db[table].columns_dict]
+                    names = ", ".join(f"[{c}]" for c in columns)
+                    where = ""
+                    if key and table != "crawls":
+                        where = f" where [{key}] > (select coalesce(max([{key}]), 0) from main.[{table}])"
+                    conn.execute(
+                        f"insert or replace into main.[{table}] ({names}) select {names} from journal.[{journal_table}]{where}"
+                    )
+        finally:
+            conn.execute("detach database journal")
+        return self.db["sources"].count - before
+
+    def stale_documents(self, force: bool) -> list[Path]:
+        """Archived objects with no document row, or one made by another extractor version."""
+        current = {
+            row["sha256"]
+            for row in self.db.query("select sha256 from documents where extractor_version = ?", [EXTRACTOR_VERSION])
+        }
+        return [path for path in self.archive.paths() if force or path.name[:64] not in current]
+
+    def store_extraction(self, sha256: str, path: Path, data: dict) -> None:
+        document = {**data["document"], **self._file_facts(sha256, path)}
+        with self.db.conn:
+            self._replace_document(sha256, document)
+            self.db["report_stats"].insert_all(({"sha256": sha256, **stat} for stat in data["stats"]))
+            self.db["report_checks"].insert_all(({"sha256": sha256, **check} for check in data["checks"]))
+            self.db["document_tables"].insert_all(({"sha256": sha256, **table} for table in data["tables"]))
+            self.db["pages"].insert_all(
+                {"sha256": sha256, "page": number, "text": text} for number, text in enumerate(data["pages"], start=1)
+            )
+
+    def store_failure(self, sha256: str, path: Path, error: str) -> None:
+        """An original we could not read is still listed, with the reason."""
+        facts = self._file_facts(sha256, path)
+        document = {"extract_error": error, "format": facts.pop("sniffed_format"), **facts}
+        with self.db.conn:
+            self._replace_document(sha256, document)
+
+    def _file_facts(self, sha256: str, path: Path) -> dict:
+        with open(path, "rb") as handle:
+            sniffed = sniff(handle.read(), path.name)
+        facts = {
+            "size": path.stat().st_size,
+            "original": f"/-/files/{sha256}",
+            "extractor_version": EXTRACTOR_VERSION,
+            "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sniffed_format": sniffed.format or "unknown",
+        }
+        facts.setdefault("media_type", sniffed.media_type)
+        return facts
+
+    def _replace_document(self, sha256: str, document: dict) -> None:
+        """Swap in a document row and everything derived from it, index included."""
+        old = self.db.execute("select rowid, title, text from documents where sha256 = ?", [sha256]).fetchone()
+        if old is not None:
+            self.db.execute(
+                "insert into documents_fts (documents_fts, rowid, title, text) values ('delete', ?, ?, ?)",
+                [old[0], index_text(old[1]), index_text(old[2])],
+            )
+        for table in ("report_stats", "report_checks", "document_tables", "pages"):
+            self.db.execute(f"delete from [{table}] where sha256 = ?", [sha256])
+        document.pop("sniffed_format", None)
+        row = {column: document.get(column) for column in DOCUMENT_COLUMNS}
+        row["sha256"] = sha256
+        if old is not None:
+            keep = self.db.execute(
+                "select first_seen, last_seen, portal, url, filename, title from documents where sha256 = ?", [sha256]
+            ).fetchone()
+            for name, value in zip(("first_seen", "last_seen", "portal", "url", "filename"), keep):
+                row[name] = row[name] or value
+            self.db["documents"].update(sha256, row)
+            rowid = old[0]
+        else:
+            rowid = self.db["documents"].insert(row).last_rowid
+        self.db.execute(
+            "insert into documents_fts (rowid, title, text) values (?, ?, ?)",
+            [rowid, index_text(row["title"]), index_text(row["text"])],
+        )
+
+    def refresh_provenance(self) -> None:
+        """Fill each document's first/last sighting, portal, URL and a title when the file has none."""
+        with self.db.conn:
+            self.db.execute(
+                """
+                update documents set
+                    first_seen = (select min(fetched_at) from sources s where s.sha256 = documents.sha256),
+                    last_seen = (select max(fetched_at) from sources s where s.sha256 = documents.sha256),
+                    portal = (select portal from sources s where s.sha256 = documents.sha256 order by fetched_at, id limit 1),
+                    url = (select url from sources s where s.sha256 = documents.sha256 order by fetched_at, id limit 1),
+                    filename = coalesce(
+                        (select filename from sources s where s.sha256 = documents.sha256 and filename is not null
+                         order by fetched_at, id limit 1), filename)
+                where exists (select 1 from sources s where s.sha256 = documents.sha256)
+                """
+            )
+            untitled = self.db.execute(
+                """
+                select d.rowid, d.sha256, d.text,
+                    (select coalesce(nullif(s.link_text, ''), s.filename) from sources s
+                     where s.sha256 = d.sha256 order by s.fetched_at, s.id limit 1)
+                from documents d where (d.title is null or d.title = '')
+                """
+            ).fetchall()
+            for rowid, sha256, text, fallback in untitled:
+                if not fallback:
+                    continue
+                self.db.execute("update documents set title = ? where sha256 = ?", [fallback, sha256])
+                self.db.execute(
+                    "insert into documents_fts (documents_fts, rowid, title, text) values ('delete', ?, ?, ?)",
+                    [rowid, "", index_text(text)],
+                )
+                self.db.execute(
+                    "insert into documents_fts (rowid, title, text) values (?, ?, ?)",
+                    [rowid, index_text(fallback), index_text(text)],
+                )
+
+    def ensure_search_version(self) -> None:
+        """Rebuild the whole search index when the tokenization changed."""
+        row = self.db.execute("select value from nianbao_meta where key = 'search_version'").fetchone()
+        if row and row[0] == SEARCH_VERSION:
+            return
+        with self.db.conn:
+            self.db.execute("insert into documents_fts (documents_fts) values ('delete-all')")
+            for rowid, title, text in self.db.execute("select rowid, title, text from documents").fetchall():
+                self.db.execute(
+                    "insert into documents_fts (rowid, title, text) values (?, ?, ?)",
+                    [rowid, index_text(title), index_text(text)],
+                )
+            self.db.execute(
+                "insert or replace into nianbao_meta (key, value) values ('search_version', ?)", [SEARCH_VERSION]
+            )
+
+
+def load(data_dir: str | Path, **options) -> LoadSummary:
+    """Bring ``DATA/reports.db`` up to date with ``DATA/archive`` and ``DATA/journal.db``."""
+    loader = Loader(data_dir)
+    try:
+        return loader.load(**options)
+    finally:
+        loader.close()
