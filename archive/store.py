@@ -152,6 +152,34 @@ class Archive:
             raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
         return PutResult(sha256, final, size, True)
 
+    def restore(self, sha256: str, data: bytes) -> Path:
+        """Replace a damaged object with ``data``, which must hash to ``sha256``.
+
+        The one case where an object file is replaced: its bytes no longer match
+        its name, and these do. The swap is atomic, as every write here is.
+        """
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ArchiveError(f"refusing to restore {sha256}: the new bytes hash differently")
+        damaged = self.path_for(sha256)
+        extension = damaged.suffix if damaged is not None else sniff(data).extension
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd, name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            with os.fdopen(fd, "wb") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.chmod(name, 0o444)
+            folder = self._dir_for(sha256)
+            folder.mkdir(parents=True, exist_ok=True)
+            final = folder / f"{sha256}{extension}"
+            os.replace(name, final)
+            _fsync_dir(folder)
+        except OSError as error:
+            _unlink_quietly(Path(name) if "name" in locals() else None)
+            raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
+        return final
+
     def hash_file(self, path: Path) -> str:
         digest = hashlib.sha256()
         with open(path, "rb") as handle:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from archive import Archive
+
 from . import __version__
 
 DEFAULT_DATA = "data"
@@ -80,6 +82,7 @@ def crawl(config, data_dir, only, no_load, no_throttle, overrides, workers):
         with DataLock(data_dir):
             from crawler.run import run_crawl
 
+            Archive(Path(data_dir) / "archive").clean_incoming()  # leftovers of a killed run
             summary = run_crawl(portals, Path(data_dir), config_label=str(config), settings=settings, progress=show_progress())
             print_crawl_summary(summary)
             if not no_load:
@@ -214,16 +217,32 @@ def load(data_dir, force, workers):
 
 @cli.command()
 @click.argument("data_dir", type=click.Path(file_okay=False), default=DEFAULT_DATA)
-def verify(data_dir):
+@click.option("--repair", is_flag=True, help="Fetch damaged or missing objects again from their sources.")
+def verify(data_dir, repair):
     """Re-hash every archived original; exit 1 naming each object that fails."""
+    from .lock import DataLock, LockedError
     from .verify import verify as verify_data
 
     if not (Path(data_dir) / "archive").is_dir():
         fail(f"{data_dir}: no archive here (expected {Path(data_dir) / 'archive'})")
-    report = verify_data(data_dir)
+    if repair:
+        try:
+            with DataLock(data_dir):
+                report = verify_data(data_dir, repair=True)
+        except LockedError as error:
+            fail(str(error))
+    else:
+        report = verify_data(data_dir)
+    repaired = dict(report.repaired)
     for sha256, problem in report.problems:
-        click.echo(f"FAILED {sha256}: {problem}")
-    click.echo(f"verify: {report.checked} objects checked, {len(report.problems)} problems")
+        if sha256 in repaired:
+            click.echo(f"REPAIRED {sha256}: {problem}; restored from {repaired[sha256]}")
+        else:
+            click.echo(f"FAILED {sha256}: {problem}")
+    click.echo(
+        f"verify: {report.checked} objects checked, {len(report.problems)} problems"
+        + (f", {len(report.repaired)} repaired" if repair else "")
+    )
     sys.exit(0 if report.ok else 1)
 
 
