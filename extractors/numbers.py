@@ -1,0 +1,66 @@
+"""Read a figure out of a table cell: ints, decimals, signed changes, units; blanks are missing.
+
+Missing ('', '-', '—', '/', 'N/A', …) is ``None``, never 0: a report that leaves a cell
+empty has not said zero.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import normalize_chars
+
+MISSING = frozenset(
+    {"", "-", "--", "—", "——", "–", "−", "－", "/", "／", "\\", "n/a", "na", "无", "空", "*", "×", "x", "…", "..."}
+)
+_NUMBER = re.compile(
+    r"^(?P<sign>[+\-−－﹢＋﹣])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<unit>万元|元|万|件|个|条|项|次|人次|宗|家|%)?$"
+)
+
+
+class NotANumber(ValueError):
+    """The cell holds text, not a figure."""
+
+
+def parse_value(cell: str | None) -> int | float | None:
+    """Parse one cell. Returns int, float or None (missing); raises NotANumber for text.
+
+    >>> parse_value("3802895.90元"), parse_value("+1036"), parse_value("—")
+    (3802895.9, 1036, None)
+    """
+    if cell is None:
+        return None
+    s = normalize_chars(cell).strip()
+    if re.search(r"\d\s+\d", s):
+        raise NotANumber(cell)  # two figures run together, or a spaced-out one: not one value
+    s = re.sub(r"\s+", "", s)
+    if s.lower() in MISSING:
+        return None
+    m = _NUMBER.match(s)
+    if not m:
+        raise NotANumber(cell)
+    digits = m.group("num").replace(",", "")
+    value: int | float = float(digits) if "." in digits else int(digits)
+    if m.group("sign") in ("-", "−", "－", "﹣"):
+        value = -value
+    return value
+
+
+def is_value(cell: str | None) -> bool:
+    """True when the cell is a figure or a missing-figure mark (not label text)."""
+    if cell is None:
+        return False
+    try:
+        parse_value(cell)
+    except NotANumber:
+        return False
+    return True
+
+
+def is_number(cell: str | None) -> bool:
+    """True when the cell holds an actual figure (not blank, not a dash)."""
+    try:
+        return parse_value(cell) is not None
+    except NotANumber:
+        return False

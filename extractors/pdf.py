@@ -1,0 +1,168 @@
+"""PDF → page texts and ruled tables, the document opened once, in one pass over the pages.
+
+The text layer of every page comes from PDFium, close to pdftotext in speed. Tables are
+looked for only on pages whose text carries the labels of the report's tables, with
+pdfplumber's table finder run on PDFium's characters and ruling lines (pdfium_page);
+pages PDFium cannot describe go to pdfplumber proper. A table that runs on into the
+next page is joined (tables.join_tables).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pdfplumber
+from pdfplumber.table import Table as PlumberTable
+import pypdfium2 as pdfium
+
+from .errors import ExtractionError
+from .model import Table
+from .normalize import normalize_cell, normalize_chars
+from .pdfium_page import PdfiumPage, pdfium_page
+from .tables import Cell, RawTable, join_tables
+
+for _name in ("pdfminer", "pdfplumber", "pypdfium2"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+# Labels that only the report's tables carry; a page without any has no table to find.
+TABLE_MARKERS = re.compile(
+    r"第二十条|信息内容|申请人情况|本年新收|上年结转|予以公开|不予公开|无法提供|不予处理|其他处理|"
+    r"结转下年度|行政复议|行政诉讼|结果维持|尚未审结|总计|部分公开|国家秘密|不掌握|信访|重复申请|出版物|不补正|缴纳费用"
+)
+TABLE_SETTINGS = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+    "edge_min_length": 3,
+}
+OCR_CHARS_PER_PAGE = 20  # fewer text characters than this per page: a scan
+
+
+def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
+    """Return (raw page texts, tables, page count, needs_ocr)."""
+    path = Path(path)
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 8192))
+        if b"%%EOF" not in f.read():
+            raise ExtractionError("truncated PDF: no %%EOF trailer at the end")
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ExtractionError("encrypted PDF: a password is required to open it") from None
+        raise ExtractionError(f"unreadable PDF: {exc}") from None
+    texts: list[str] = []
+    raw_tables: list[RawTable] = []
+    fallback: list[int] = []  # table pages PDFium cannot describe: pdfplumber reads them
+    try:
+        for i in range(len(document)):
+            page = document[i]
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+                texts.append(text)
+                if TABLE_MARKERS.search(re.sub(r"\s+", "", normalize_chars(text))):
+                    described = pdfium_page(page, textpage)
+                    if described is None:
+                        fallback.append(i)
+                    else:
+                        raw_tables.extend(_page_tables(described, i + 1))
+            finally:
+                textpage.close()
+                page.close()
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"unreadable PDF: {exc}") from None
+    finally:
+        document.close()
+    if not texts:
+        raise ExtractionError("unreadable PDF: no pages")
+    chars = sum(len(re.sub(r"\s", "", t)) for t in texts)
+    if chars < OCR_CHARS_PER_PAGE * len(texts):
+        return texts, [], len(texts), True
+    if fallback:
+        raw_tables.extend(_plumber_tables(path, fallback))
+        raw_tables.sort(key=lambda t: (t.page, t.bbox[1]))
+    return texts, join_tables(raw_tables), len(texts), False
+
+
+def _plumber_tables(path: Path, page_indexes: list[int]) -> list[RawTable]:
+    raw: list[RawTable] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for i in page_indexes:
+                raw.extend(_page_tables(pdf.pages[i], i + 1))
+    except Exception as exc:  # pdfminer fails in many ways on damaged files
+        raise ExtractionError(f"unreadable PDF tables: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    return raw
+
+
+def _page_tables(page, page_number: int) -> list[RawTable]:
+    found = page.find_tables(TABLE_SETTINGS)
+    if not found:
+        return []
+    missing = _missing_borders(page, found)
+    if missing:
+        found = page.find_tables(dict(TABLE_SETTINGS, explicit_horizontal_lines=missing))
+    found.sort(key=lambda t: t.bbox[1])
+    out = []
+    for table in found:
+        if isinstance(page, PdfiumPage):  # cell text from the table's own characters only
+            table = PlumberTable(page.within(table.bbox), table.cells)
+        rows = []
+        for row, row_texts in zip(table.rows, table.extract()):
+            cells = [
+                Cell(*bbox, text=normalize_cell(text) or "")
+                for bbox, text in zip(row.cells, row_texts)
+                if bbox is not None
+            ]
+            if cells:
+                rows.append(cells)
+        if len(rows) > 1 or (rows and len(rows[0]) > 1):  # a lone box frames a title: no table
+            out.append(RawTable(page=page_number, bbox=tuple(table.bbox), rows=rows))
+    if out:
+        # First/last thing on the page (page furniture aside): candidates for a page join.
+        out[0].first_on_page = not _text_outside(page, 0, out[0].bbox[1])
+        out[-1].last_on_page = not _text_outside(page, out[-1].bbox[3], page.height)
+    return out
+
+
+def _missing_borders(page, found) -> list[float]:
+    """Close tables whose first or last row has no horizontal border.
+
+    A browser printing a table that runs over a page break draws the cells' side
+    borders but no top border on the new page (nor a bottom one on the old): vertical
+    rules that run past the table's top or bottom mark such a row.
+    """
+    vertical = [e for e in page.edges if e["orientation"] == "v"]
+    lines = []
+    for table in found:
+        x0, top, x1, bottom = table.bbox
+        inside = [e for e in vertical if x0 - 2 <= e["x0"] <= x1 + 2]
+        above = [e["top"] for e in inside if e["top"] < top - 3 and e["bottom"] >= top - 1]
+        below = [e["bottom"] for e in inside if e["bottom"] > bottom + 3 and e["top"] <= bottom + 1]
+        if above:
+            lines.append(min(above))
+        if below:
+            lines.append(max(below))
+    return lines
+
+
+def _text_outside(page, top: float, bottom: float) -> str:
+    """Text whose characters sit (by their centre) between ``top`` and ``bottom``,
+    minus page numbers and the running header and footer zones."""
+    # Running headers and footers (top and bottom 7% of the page) do not count.
+    top, bottom = max(top, 0.07 * page.height), min(bottom, 0.93 * page.height)
+    if bottom - top < 1:
+        return ""
+    lines: dict[int, list[str]] = {}
+    for c in page.chars:
+        middle = (c["top"] + c["bottom"]) / 2
+        if top <= middle <= bottom and c["text"].strip():
+            lines.setdefault(round(middle / 4), []).append(c["text"])
+    texts = ["".join(chars) for _, chars in sorted(lines.items())]
+    page_number = re.compile(r"[-—–]*(第)?\d+(页)?(/\d+)?(共\d+页)?[-—–]*")
+    return "\n".join(t for t in texts if not page_number.fullmatch(t))

@@ -1,0 +1,142 @@
+"""A PDFium page dressed as a pdfplumber page, so pdfplumber's table finder runs on it.
+
+pdfplumber gets its characters and ruling lines from pdfminer, which interprets every
+page in Python (about a quarter of a second per page). PDFium has them already: its
+text page gives each character's box, its path objects give the ruling lines. This
+module supplies exactly what ``pdfplumber.table.TableFinder`` and ``Table.extract``
+read — ``chars``, ``edges``, ``bbox`` — and leaves the table algorithm to pdfplumber.
+Pages it cannot describe faithfully (rotated, offset media box, form XObjects, curves)
+return None, and the caller falls back to pdfplumber proper.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import TableFinder, TableSettings
+
+THIN = 3.0  # points: a path thinner than this is a ruling line
+
+
+class PdfiumPage:
+    """Just enough of pdfplumber's Page for table finding and cell text extraction."""
+
+    def __init__(self, width: float, height: float, chars: list[dict], edges: list[dict]):
+        self.width, self.height = width, height
+        self.bbox = (0, 0, width, height)
+        self.chars, self.edges = chars, edges
+
+    def within(self, bbox: tuple[float, float, float, float]) -> "PdfiumPage":
+        """The same page with only the characters whose centre lies inside ``bbox``."""
+        x0, top, x1, bottom = bbox
+        chars = [
+            c for c in self.chars
+            if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+        ]
+        return PdfiumPage(self.width, self.height, chars, self.edges)
+
+    def find_tables(self, settings: dict):
+        return TableFinder(self, TableSettings.resolve(settings)).tables
+
+
+def pdfium_page(page, textpage) -> PdfiumPage | None:
+    """Describe a pypdfium2 page (with its loaded text page), or None when unsupported."""
+    if page.get_rotation() % 360:
+        return None
+    left, bottom, right, top = page.get_mediabox()
+    if abs(left) > 0.01 or abs(bottom) > 0.01:
+        return None
+    height, width = top, right
+    edges = _edges(page, height)
+    if edges is None:
+        return None
+    return PdfiumPage(width, height, _chars(textpage, height), edges)
+
+
+def _chars(textpage, height: float) -> list[dict]:
+    chars = []
+    raw = textpage.raw
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    for i in range(textpage.count_chars()):
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+            continue
+        x0, _, x1, _ = textpage.get_charbox(i, loose=True)
+        # Vertical extent from the baseline and font size, so that every glyph of a
+        # line (a flat 一 as much as a tall 国) shares one top and bottom.
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, ctypes.byref(ox), ctypes.byref(oy))
+        size = pdfium_c.FPDFText_GetFontSize(raw, i) or (x1 - x0)
+        b, t = oy.value - 0.12 * size, oy.value + 0.88 * size
+        chars.append(
+            {
+                "text": chr(code),
+                "x0": x0, "x1": x1, "top": height - t, "bottom": height - b,
+                "doctop": height - t, "width": x1 - x0, "height": t - b, "size": t - b,
+                "upright": True, "object_type": "char",
+            }
+        )
+    return chars
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
+    return {
+        "x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top,
+        "orientation": orientation, "object_type": "line",
+    }
+
+
+def _edges(page, height: float) -> list[dict] | None:
+    edges: list[dict] = []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM), max_depth=1):
+        kind = pdfium_c.FPDFPageObj_GetType(obj.raw)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            return None  # nested coordinate spaces: leave it to pdfplumber
+        l, b, r, t = obj.get_bounds()
+        x0, x1, top, bottom = l, r, height - t, height - b
+        w, h = x1 - x0, bottom - top
+        if w <= THIN and h > THIN:
+            edges.append(_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v"))
+        elif h <= THIN and w > THIN:
+            edges.append(_edge(x0, (top + bottom) / 2, x1, (top + bottom) / 2, "h"))
+        elif w > THIN and h > THIN:
+            segments = _segments(obj, height)
+            if segments is None:
+                return None
+            edges.extend(segments)
+    return edges
+
+
+def _segments(obj, height: float) -> list[dict] | None:
+    """The axis-parallel straight segments of a larger path (a box, or a whole grid)."""
+    m = obj.get_matrix()
+    path = obj.raw
+    x, y = ctypes.c_float(), ctypes.c_float()
+    out: list[dict] = []
+    start = prev = None
+    for i in range(pdfium_c.FPDFPath_CountSegments(path)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(path, i)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        point = (m.a * x.value + m.c * y.value + m.e, height - (m.b * x.value + m.d * y.value + m.f))
+        if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            return None  # curves (rounded boxes): not ours to judge
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            start = prev = point
+            continue
+        _add_segment(out, prev, point)
+        prev = point
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            _add_segment(out, prev, start)
+            prev = start
+    return out
+
+
+def _add_segment(out: list[dict], a, b) -> None:
+    if a is None:
+        return
+    (ax, ay), (bx, by) = a, b
+    if abs(ax - bx) < 0.5 and abs(ay - by) > THIN:
+        out.append(_edge(ax, min(ay, by), ax, max(ay, by), "v"))
+    elif abs(ay - by) < 0.5 and abs(ax - bx) > THIN:
+        out.append(_edge(min(ax, bx), ay, max(ax, bx), ay, "h"))
