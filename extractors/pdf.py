@@ -40,6 +40,8 @@ TABLE_SETTINGS = {
     "edge_min_length": 3,
 }
 OCR_CHARS_PER_PAGE = 20  # fewer text characters than this per page: a scan
+# Annual reports run to tens of pages; thousands means a hostile or mistaken file.
+MAX_PAGES = 2000
 
 
 def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
@@ -55,6 +57,10 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
         if "password" in str(exc).lower():
             raise ExtractionError("encrypted PDF: a password is required to open it") from None
         raise ExtractionError(f"unreadable PDF: {exc}") from None
+    if len(document) > MAX_PAGES:
+        pages = len(document)
+        document.close()
+        raise ExtractionError(f"PDF refused: {pages} pages (the limit is {MAX_PAGES})")
     texts: list[str] = []
     raw_tables: list[RawTable] = []
     fallback: list[int] = []  # table pages PDFium cannot describe: pdfplumber reads them

@@ -259,6 +259,7 @@ def datasette_args(data_dir, host: str, port: int, metadata: str | None) -> list
         "--setting", "facet_time_limit_ms", "500",
         "--setting", "max_returned_rows", "2000",
         "--setting", "allow_download", "0",
+        "--setting", "suggest_facets", "0",
     ]
 
 

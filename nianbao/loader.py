@@ -20,7 +20,7 @@ import sqlite_utils
 from archive import Archive, sniff
 from extractors import EXTRACTOR_VERSION, extract
 
-from .search import SEARCH_VERSION, index_text
+from .search import DOCUMENT_RANK, SEARCH_VERSION, index_text
 from .workers import DEFAULT_TIMEOUT, run_isolated
 
 DOCUMENT_COLUMNS = {
@@ -101,9 +101,24 @@ create table if not exists fetch_errors (
     id integer primary key, crawl_id integer, portal text, url text, page_url text,
     kind text, reason text, http_status integer, at text
 );
+-- Search (see nianbao/search.py): contentless FTS5 indexes holding one token per
+-- CJK character, keyed by documents.rowid and pages.rowid.
 create virtual table if not exists documents_fts using fts5(
     title, text, content='', tokenize='unicode61 remove_diacritics 2'
 );
+create virtual table if not exists pages_fts using fts5(
+    text, content='', tokenize='unicode61 remove_diacritics 2'
+);
+-- Ranked search as Datasette tables: a MATCH on the hidden "fts" column is pushed
+-- down into the index, and "rank" (bm25, title weighted) can then be sorted on.
+create view if not exists document_search as
+    select f.rowid as rowid, f.documents_fts as fts, f.rank as rank, d.sha256, d.title, d.agency,
+           d.year, d.region, d.portal, d.format, d.pages, d.original, d.text
+    from documents_fts f join documents d on d.rowid = f.rowid;
+create view if not exists page_search as
+    select f.rowid as rowid, f.pages_fts as fts, f.rank as rank, p.sha256, p.page, d.title, d.agency,
+           d.year, d.format, d.original, p.text
+    from pages_fts f join pages p on p.rowid = f.rowid join documents d on d.sha256 = p.sha256;
 create table if not exists nianbao_meta (key text primary key, value text);
 create view if not exists document_versions as
     select s.url, s.portal, s.sha256, d.title, min(s.fetched_at) as first_fetched,
@@ -273,6 +288,7 @@ class Loader:
             self.db["pages"].insert_all(
                 {"sha256": sha256, "page": number, "text": text} for number, text in enumerate(data["pages"], start=1)
             )
+            self._index_pages(sha256)
 
     def store_failure(self, sha256: str, path: Path, error: str) -> None:
         """An original we could not read is still listed, with the reason."""
@@ -302,6 +318,10 @@ class Loader:
                 "insert into documents_fts (documents_fts, rowid, title, text) values ('delete', ?, ?, ?)",
                 [old[0], index_text(old[1]), index_text(old[2])],
             )
+        for rowid, text in self.db.execute("select rowid, text from pages where sha256 = ?", [sha256]).fetchall():
+            self.db.execute(
+                "insert into pages_fts (pages_fts, rowid, text) values ('delete', ?, ?)", [rowid, index_text(text)]
+            )
         for table in ("report_stats", "report_checks", "document_tables", "pages"):
             self.db.execute(f"delete from [{table}] where sha256 = ?", [sha256])
         document.pop("sniffed_format", None)
@@ -320,6 +340,16 @@ class Loader:
         self.db.execute(
             "insert into documents_fts (rowid, title, text) values (?, ?, ?)",
             [rowid, index_text(row["title"]), index_text(row["text"])],
+        )
+
+    def _index_pages(self, sha256: str) -> None:
+        """Add the pages of one document to pages_fts (their old entries went in _replace_document)."""
+        self.db.conn.executemany(
+            "insert into pages_fts (rowid, text) values (?, ?)",
+            (
+                (rowid, index_text(text))
+                for rowid, text in self.db.execute("select rowid, text from pages where sha256 = ?", [sha256]).fetchall()
+            ),
         )
 
     def refresh_provenance(self) -> None:
@@ -371,6 +401,15 @@ class Loader:
                     "insert into documents_fts (rowid, title, text) values (?, ?, ?)",
                     [rowid, index_text(title), index_text(text)],
                 )
+            self.db.execute("insert into pages_fts (pages_fts) values ('delete-all')")
+            self.db.conn.executemany(
+                "insert into pages_fts (rowid, text) values (?, ?)",
+                ((rowid, index_text(text)) for rowid, text in self.db.execute("select rowid, text from pages").fetchall()),
+            )
+            # The default "rank" of each index (what document_search.rank sorts by).
+            self.db.execute(
+                "insert into documents_fts (documents_fts, rank) values ('rank', ?)", [DOCUMENT_RANK]
+            )
             self.db.execute(
                 "insert or replace into nianbao_meta (key, value) values ('search_version', ?)", [SEARCH_VERSION]
             )

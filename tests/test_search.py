@@ -79,3 +79,74 @@ def test_every_substring_of_indexed_text_is_found(fragment):
     conn.execute("insert into fts (rowid, text) values (1, ?)", [index_text(text)])
     found = conn.execute("select count(*) from fts where fts match ?", [fts_query(fragment)]).fetchone()[0]
     assert found == (1 if fragment in text else 0)
+
+
+# --- snippets ---------------------------------------------------------------------
+
+from nianbao.search import DOCUMENT_RANK, count_matches, snippet  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text,query,expected",
+    [
+        ("本年度没有收到行政复议申请。", "复议", "本年度没有收到行政<mark>复议</mark>申请。"),
+        ("⾏政复议", "行政", "<mark>行政</mark>复议"),  # Kangxi radical in the text
+        ("２０２３年", "2023", "<mark>2023</mark>年"),  # full-width digits in the text
+        ("京ICP备05012345号 icpx", "icp", "京<mark>ICP</mark>备05012345号 icpx"),  # whole Latin tokens only
+        ("复，议 复议", '"复议"', "<mark>复，议</mark> <mark>复议</mark>"),  # the index skips punctuation too
+        ("<b>复议</b> & 收费", "复议 收费", "&lt;b&gt;<mark>复议</mark>&lt;/b&gt; &amp; <mark>收费</mark>"),
+        ("没有匹配", "复议", "没有匹配"),
+        ("", "复议", ""),
+    ],
+)
+def test_snippet_highlights_what_the_index_matches_and_escapes_the_rest(text, query, expected):
+    assert snippet(text, query) == expected
+
+
+def test_snippet_is_a_window_around_the_first_match():
+    text = "甲" * 500 + "行政复议" + "乙" * 500
+    result = snippet(text, "复议", width=60)
+    assert result.startswith("…") and result.endswith("…")
+    assert "<mark>复议</mark>" in result
+    assert len(result.replace("<mark>", "").replace("</mark>", "")) <= 62
+
+
+@given(st.text(max_size=60), st.text(max_size=10))
+def test_snippet_never_lets_markup_through(text, query):
+    result = snippet(text, query)
+    stripped = result.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped and ">" not in stripped
+
+
+@given(st.text(alphabet="政府信息公开复议诉讼收费 ，。", min_size=1, max_size=40),
+       st.text(alphabet="政府信息公开复议诉讼收费", min_size=1, max_size=4))
+def test_snippet_marks_exactly_when_the_index_matches(text, query):
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create virtual table fts using fts5(text, content='')")
+    conn.execute("insert into fts (rowid, text) values (1, ?)", [index_text(text)])
+    found = conn.execute("select count(*) from fts where fts match ?", [fts_query(query)]).fetchone()[0]
+    assert ("<mark>" in snippet(text, query, width=1000)) == bool(found)
+    assert (count_matches(text, query) > 0) == bool(found)
+
+
+def test_ranking_puts_title_hits_first_with_the_loaders_schema():
+    from nianbao.loader import SCHEMA
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    conn.execute("insert into documents_fts (documents_fts, rank) values ('rank', ?)", [DOCUMENT_RANK])
+    docs = [
+        ("a", "某局年度报告", "复议" * 20),  # many body hits
+        ("b", "行政复议工作报告", "其他内容" * 20),  # one title hit
+        ("c", "某某报告", "没有"),
+    ]
+    for sha, title, text in docs:
+        rowid = conn.execute("insert into documents (sha256, title, text) values (?, ?, ?)", [sha, title, text]).lastrowid
+        conn.execute("insert into documents_fts (rowid, title, text) values (?, ?, ?)", [rowid, index_text(title), index_text(text)])
+    ranked = conn.execute(
+        "select sha256 from document_search where fts match ? order by rank", [fts_query("复议")]
+    ).fetchall()
+    assert [r[0] for r in ranked] == ["b", "a"]
+    plan = " ".join(str(r) for r in conn.execute(
+        "explain query plan select sha256 from document_search where fts match ? order by rank", [fts_query("复议")]))
+    assert "VIRTUAL TABLE INDEX" in plan  # the MATCH is pushed into the index, not a scan

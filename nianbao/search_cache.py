@@ -1,0 +1,68 @@
+"""One full-text lookup per search, however many SQL statements the page runs.
+
+Datasette's table view runs the search's WHERE clause in every statement it
+makes: the rows, the count, and one query per facet — eight times for the
+documents table. A phrase of common characters ("政府信息公开工作") costs 10–15 ms
+of FTS5 work on a 10,000-report archive each time, so the MATCH itself became
+most of the page. ``matching_rowids`` runs it once on a private read-only
+connection and keeps the answer (a JSON array of rowids, for ``json_each``)
+until the database changes: SQLite's ``data_version`` moves whenever another
+connection — the loader — commits. Only the search runs here; the rows,
+counts and facets still come from Datasette's connection and its time limit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+
+from .search import fts_query
+
+INDEXES = {"documents_fts", "pages_fts"}
+CACHE_ENTRIES = 64
+TIME_LIMIT_S = 3.0
+
+_local = threading.local()
+_lock = threading.Lock()
+_cache: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _connection(path: str) -> sqlite3.Connection:
+    """This thread's private read-only connection to ``path``."""
+    connections = getattr(_local, "connections", None)
+    if connections is None:
+        connections = _local.connections = {}
+    if path not in connections:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("pragma mmap_size = 1073741824")
+        connections[path] = conn
+    return connections[path]
+
+
+def matching_rowids(path: str, index: str, query: str | None, raw: bool = False) -> str:
+    """JSON array of the rowids ``index`` matches for ``query`` (raw = an FTS5 expression as typed)."""
+    if index not in INDEXES:
+        raise ValueError(f"not a search index: {index}")
+    conn = _connection(path)
+    version = conn.execute("pragma data_version").fetchone()[0]
+    expression = (query or "") if raw else fts_query(query)
+    # data_version counts per connection, so the key names the connection too.
+    key = (id(conn), version, index, expression)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    deadline = time.monotonic() + TIME_LIMIT_S
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
+    try:
+        rowids = [row[0] for row in conn.execute(f"select rowid from {index} where {index} match ?", [expression])]
+    finally:
+        conn.set_progress_handler(None, 0)
+    value = "[" + ",".join(map(str, rowids)) + "]"
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return value
