@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 # Debian packages: chromium renders JavaScript portals and runs the browser tests;
 # fonts-noto-cjk lets it draw Chinese; poppler-utils gives the benchmark its pdftotext baseline.
 RUNTIME_PACKAGES := chromium fonts-noto-cjk
+# libreoffice converts legacy .doc/.wps reports (optional at run time; its tests need it).
+TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui
 BENCH_PACKAGES := poppler-utils
 
 .PHONY: install system-deps demo crawl serve verify load reextract test bench fixtures clean help
@@ -49,7 +51,8 @@ load: $(STAMP)
 reextract: $(STAMP)
 	$(BIN)/nianbao extract --all $(DATA)
 
-test: $(STAMP) system-deps
+test: $(STAMP)
+	@scripts/system-deps.sh $(TEST_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) system-deps

@@ -97,3 +97,32 @@ def test_second_writer_on_same_data_exits_with_one_line(tmp_path):
         (line,) = result.stderr.strip().splitlines()
         assert "is in use by pid" in line
     assert not (data / "journal.db").exists()
+
+
+def test_extract_refuses_zip_bomb_and_external_entity_quickly(tmp_path):
+    import time
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<" + b"a" * (200 * 1024 * 1024) + b"/>")
+    xxe = tmp_path / "xxe.docx"
+    with zipfile.ZipFile(REPORTS / "tiantan-2023.docx") as source, zipfile.ZipFile(xxe, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                head, rest = data.split(b"?>", 1)
+                data = head + b'?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/hostname">]>' + rest
+                data = data.replace(b"<w:t>", b"<w:t>&x;", 1)
+            target.writestr(item, data)
+    started = time.monotonic()
+    finished = run("extract", bomb, xxe, timeout=60)
+    assert time.monotonic() - started < 20
+    assert finished.returncode == 1
+    bomb_result, xxe_result = [json.loads(line) for line in finished.stdout.splitlines()]
+    assert "zip bomb" in bomb_result["error"]
+    assert "docx refused" in xxe_result["error"]
+    hostname = open("/etc/hostname").read().strip()
+    assert hostname not in finished.stdout
+    assert "Traceback" not in finished.stderr

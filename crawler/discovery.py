@@ -1,0 +1,404 @@
+"""Decide, from text alone, what a link is and whether a document is an annual report.
+
+Pure functions with no Scrapy in sight, so every rule is unit-tested on its own
+(tests/test_discovery.py). The spider feeds them anchor text, ``title``
+attributes, page titles, file names and URLs; they answer:
+
+* ``classify_link`` — is this link an attachment, listing pagination, a page
+  worth visiting on the way to the 年报 column, or noise?
+* ``assess_report`` — is the document behind a link a 政府信息公开(工作)年度报告
+  with a plausible year? Specific evidence (anchor, title attribute, file name)
+  speaks first; the page title only decides when that evidence is neutral
+  ("附件1", "P020240131512345.pdf", "下载").
+* ``decode_html`` / ``content_disposition_filename`` / ``blocked_reason`` —
+  the byte-level chores Chinese portals make hard.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date
+from email.message import Message
+from posixpath import basename, dirname, splitext
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+import charset_normalizer
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+FIRST_YEAR = 2008  # the 条例 of 2007 took effect on 2008-05-01: no report is older
+
+DOCUMENT_EXTENSIONS = frozenset({".pdf", ".docx", ".doc", ".wps"})
+# Links that are never worth a request.
+ASSET_EXTENSIONS = frozenset(
+    {
+        ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".ico", ".webp",
+        ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".swf", ".zip", ".rar", ".7z", ".xls",
+        ".xlsx", ".ppt", ".pptx", ".txt", ".xml", ".apk", ".exe", ".ofd", ".tif", ".tiff",
+    }
+)
+
+# A download endpoint: the document hides behind a script and an id or key.
+DOWNLOAD_ENDPOINT = re.compile(
+    r"(?:^|/)(?:down(?:load)?(?:_?file)?|file_?down(?:load)?|get_?file|attach(?:ment)?(?:_?down(?:load)?)?|"
+    r"openfile|showfile)\w*\.(?:jsp|do|action|aspx?|php|ashx|cgi)$",
+    re.I,
+)
+DOWNLOAD_DIRECTORY = re.compile(r"/(?:download|downloads|attachment|attachments|attach|fujian)/\w+/?$", re.I)
+DOWNLOAD_PARAMS = frozenset(
+    {"filename", "fileid", "file_id", "attachid", "attachmentid", "attach_id", "fid", "docid", "downloadid"}
+)
+
+PAGINATION_TEXT = re.compile(r"^\s*(?:下一页|下页|尾页|末页|后一页|next|»|>|>>|\[?\d{1,4}\]?)\s*$", re.I)
+PAGINATION_URL = re.compile(
+    r"(?:[?&](?:page|pagenum|pageno|page_no|pageindex|currentpage|curpage|p)=\d+)|(?:/index_\d+\.s?html?$)|"
+    r"(?:_\d+\.s?html?$)",
+    re.I,
+)
+
+# Words that lead towards the 年报 column.
+NAVIGATION = re.compile(r"政府信息公开|信息公开|政务公开|年度报告|年报|公开年报|工作报告")
+# Column paths on Chinese portals: xxgk = 信息公开, zwgk = 政务公开, ndbg = 年度报告, gknb = 公开年报.
+NAVIGATION_URL = re.compile(r"(?:^|/|_)(?:xxgk|zwgk|gkml|zfxxgk|ndbg|gknb|xxgknb|nb|gzbg)(?:/|_|\.|$)", re.I)
+MORE = re.compile(r"^\s*(?:更多|more|查看更多|>>|»)", re.I)
+
+# Report-ness. STRONG names the report outright; WEAK is "年度报告"/"年报" alone.
+STRONG = re.compile(
+    r"(?:信息公开|政务公开)[^，。；;,]{0,12}?(?:年度报告|年报|工作报告|报告)|年度(?:政府)?信息公开(?:工作)?报告"
+)
+WEAK = re.compile(r"年度报告|年报")
+# What looks like a report but is not: the work plan, the review results,
+# notices about writing the report, the disclosure guide, budgets…
+NEGATIVE = re.compile(
+    r"工作要点|要点|考核|评估|评议|测评|通知|通报|指南|目录|制度|规定|办法|方案|计划|意见|解读|"
+    r"决算|预算|统计年报|申请表|答复|征集|培训|会议|新闻|动态|公示|公告|模板|样本|说明"
+)
+YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+NEUTRAL_NAME = re.compile(r"^(?:附件\s*\d*|下载|点击下载|附件下载|查看附件|原文|全文|pdf|word|doc|docx)$", re.I)
+
+
+class LinkKind(enum.Enum):
+    ATTACHMENT = "attachment"  # a document, or a download endpoint that serves one
+    PAGINATION = "pagination"  # the next page of the current listing
+    NAVIGATE = "navigate"  # a page on the way to (or inside) the 年报 column
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a document is an annual report, with its year and the reason why."""
+
+    is_report: bool
+    year: int | None
+    reason: str
+
+
+def last_plausible_year(today: date | None = None) -> int:
+    return (today or date.today()).year + 1
+
+
+def plausible_years(text: str, today: date | None = None) -> list[int]:
+    """Years 2008…next year mentioned in ``text``, in order of appearance."""
+    latest = last_plausible_year(today)
+    return [int(y) for y in YEAR.findall(text or "") if FIRST_YEAR <= int(y) <= latest]
+
+
+def url_filename(url: str) -> str:
+    """The decoded last path segment, or a ``filename=`` style parameter when present."""
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if key.lower() in ("filename", "file", "name", "fname") and value:
+            return basename(unquote(value))
+    return unquote(basename(parts.path))
+
+
+def url_extension(url: str) -> str:
+    return splitext(urlsplit(url).path)[1].lower()
+
+
+def is_document_url(url: str) -> bool:
+    """By URL alone: an attachment file (.pdf/.docx/.doc/.wps) or a download endpoint."""
+    parts = urlsplit(url)
+    if url_extension(url) in DOCUMENT_EXTENSIONS:
+        return True
+    if DOWNLOAD_ENDPOINT.search(parts.path) or DOWNLOAD_DIRECTORY.search(parts.path):
+        return True
+    params = {key.lower(): value for key, value in parse_qsl(parts.query)}
+    if DOWNLOAD_PARAMS & params.keys():
+        return True
+    # pdf.js style viewers: viewer.html?file=/uploads/x.pdf
+    inner = params.get("file", "")
+    return url_extension(inner) in DOCUMENT_EXTENSIONS
+
+
+def viewer_target(url: str) -> str | None:
+    """The document a pdf.js-style viewer URL shows (``viewer.html?file=…``), else None."""
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() == "file" and url_extension(value) in DOCUMENT_EXTENSIONS:
+            return urljoin(url, value)
+    return None
+
+
+def classify_link(url: str, text: str = "", title: str = "", page_url: str = "") -> LinkKind:
+    """What following ``url`` (seen on ``page_url`` as ``text``/``title``) would lead to."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return LinkKind.SKIP
+    if is_document_url(url):
+        return LinkKind.ATTACHMENT
+    if url_extension(url) in ASSET_EXTENSIONS:
+        return LinkKind.SKIP
+    words = f"{text} {title}".strip()
+    if PAGINATION_TEXT.match(text or "") and text.strip() not in ("",):
+        if not text.strip().isdigit() or _same_listing(url, page_url):
+            return LinkKind.PAGINATION
+    if page_url and PAGINATION_URL.search(parts.path + ("?" + parts.query if parts.query else "")):
+        if _same_listing(url, page_url) and (not words or PAGINATION_TEXT.match(text or "")):
+            return LinkKind.PAGINATION
+    if (match := NAVIGATION.search(words)) is not None:
+        # "政府信息公开指南", "政务公开工作要点": the word after the topic says what it is.
+        if NEGATIVE.search(words[match.end():]):
+            return LinkKind.SKIP
+        return LinkKind.NAVIGATE
+    if NEGATIVE.search(words):
+        return LinkKind.SKIP
+    if MORE.match(text or "") and NAVIGATION_URL.search(parts.path):
+        return LinkKind.NAVIGATE
+    return LinkKind.SKIP
+
+
+# TRS WCM listings write their pager in JavaScript: createPageHTML(pages, current, "index", "html").
+CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
+
+
+def script_pagination(html_text: str, page_url: str, limit: int = 30) -> list[str]:
+    """Listing pages announced only by a pager script (TRS ``createPageHTML``): index_1.html…"""
+    match = CREATE_PAGE_HTML.search(html_text)
+    if match is None:
+        return []
+    pages, _current, stem, extension = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+    return [urljoin(page_url, f"{stem}_{n}.{extension}") for n in range(1, min(pages, limit + 1))]
+
+
+def link_priority(text: str) -> int:
+    """Scheduling priority of a page link: the 年报 column before the rest of 信息公开."""
+    if STRONG.search(text or "") or WEAK.search(text or ""):
+        return 5
+    return 0
+
+
+def _same_listing(url: str, page_url: str) -> bool:
+    """Pagination stays in the listing's folder (or is the same script with another query)."""
+    if not page_url:
+        return True
+    a, b = urlsplit(url), urlsplit(page_url)
+    if a.netloc != b.netloc:
+        return False
+    if a.path == b.path:
+        return True
+    return dirname(a.path) == dirname(b.path)
+
+
+def assess_report(
+    specific: list[str] | tuple[str, ...],
+    context: list[str] | tuple[str, ...] = (),
+    url: str = "",
+    today: date | None = None,
+) -> Verdict:
+    """Is the document an annual report?
+
+    ``specific``: what names this one document (anchor text, title attribute,
+    Content-Disposition or URL file name). ``context``: the page it was found on
+    (detail-page heading and title). A negative word in the specific evidence
+    (工作要点, 通知, 指南…) settles it; otherwise a report name plus a year
+    between 2008 and next year makes a report. Neutral specific evidence
+    ("附件1") defers to the context. URL path years are the last resort.
+    """
+    spec_parts = [s.strip() for s in specific if s and s.strip()]
+    if url:
+        spec_parts.append(url_filename(url))
+    spec = " ".join(spec_parts)
+    ctx = " ".join(c.strip() for c in context if c and c.strip())
+    url_years = plausible_years(urlsplit(url).path, today) if url else []
+
+    spec_years = plausible_years(spec, today)
+    ctx_years = plausible_years(ctx, today)
+    if (negative := _negative(spec)) is not None:
+        return Verdict(False, None, f"not a report: {negative!r} in {spec[:60]!r}")
+    if STRONG.search(spec) or WEAK.search(spec):
+        year = _first(spec_years, ctx_years, url_years)
+        if year is None:
+            if _mentions_implausible_year(spec):
+                return Verdict(False, None, f"no plausible year in {spec[:60]!r}")
+            return Verdict(False, None, f"report name without a year: {spec[:60]!r}")
+        return Verdict(True, year, f"named a report: {spec[:60]!r}")
+    # The specific evidence is neutral: the page decides.
+    if (negative := _negative(ctx)) is not None:
+        return Verdict(False, None, f"page is not a report: {negative!r} in {ctx[:60]!r}")
+    if STRONG.search(ctx) or WEAK.search(ctx):
+        year = _first(ctx_years, spec_years, url_years)
+        if year is None:
+            return Verdict(False, None, f"page names a report but no year: {ctx[:60]!r}")
+        return Verdict(True, year, f"on a report page: {ctx[:60]!r}")
+    return Verdict(False, None, "nothing names a report")
+
+
+def _negative(text: str) -> str | None:
+    """The word that makes ``text`` a non-report, or None.
+
+    Before a report name a negative word is part of the body's name
+    (卫生和计划生育委员会…年度报告); after it, it is the document type
+    (…年度报告的通知, …年度报告考核结果).
+    """
+    match = STRONG.search(text) or WEAK.search(text)
+    if match is None:
+        found = NEGATIVE.search(text)
+        return found.group(0) if found else None
+    found = NEGATIVE.search(text, match.end())
+    return found.group(0) if found else None
+
+
+def _first(*lists: list[int]) -> int | None:
+    for values in lists:
+        if values:
+            return values[0]
+    return None
+
+
+def _mentions_implausible_year(text: str) -> bool:
+    return bool(re.search(r"(?<!\d)(?:19|20)\d{2}(?=\s*年)", text))
+
+
+def is_neutral_name(text: str) -> bool:
+    """Anchor text that says nothing about the document ("附件1", "下载", a bare file id)."""
+    stem = splitext((text or "").strip())[0].strip("：: ")
+    return not stem or bool(NEUTRAL_NAME.match(stem)) or bool(re.fullmatch(r"[A-Za-z]?\d[\w-]*", stem, re.ASCII))
+
+
+# --- bytes ---------------------------------------------------------------------------
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode an HTML page right whatever it declares; returns (text, encoding).
+
+    Order: byte-order mark, the HTTP header charset, the ``<meta>`` charset, strict
+    UTF-8, then charset-normalizer's guess. A declaration is only believed when the
+    bytes decode cleanly with it (portals declare UTF-8 and send GBK, or the
+    reverse); GB2312 and GBK are read as their superset GB18030.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding:
+        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding
+    declared = [http_content_type_encoding(content_type or ""), html_body_declared_encoding(body)]
+    tried: list[str] = []
+    for candidate in [*declared, "utf-8"]:
+        encoding = resolve_encoding(candidate) if candidate else None
+        if not encoding or encoding in tried:
+            continue
+        tried.append(encoding)
+        try:
+            return body.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        encoding = resolve_encoding(best.encoding) or best.encoding
+        return body.decode(encoding, errors="replace"), encoding
+    return body.decode("gb18030", errors="replace"), "gb18030"
+
+
+def content_disposition_filename(value: bytes | str | None) -> str | None:
+    """The file name in a Content-Disposition header.
+
+    Handles RFC 5987 ``filename*=UTF-8''%E5…`` (preferred), quoted or bare
+    ``filename=``, percent-encoded names, and raw UTF-8 or GBK bytes in the header.
+    """
+    if not value:
+        return None
+    if isinstance(value, bytes):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                text = value.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            text = value.decode("latin-1")
+    else:
+        text = value
+        # Twisted/http.client hand raw header bytes over as latin-1 text.
+        try:
+            raw = text.encode("latin-1")
+            text = raw.decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            try:
+                text = text.encode("latin-1").decode("gb18030")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+    message = Message()
+    message["content-disposition"] = text
+    name = message.get_filename()  # decodes filename*= (RFC 2231/5987) first
+    if not name:
+        match = re.search(r"filename\s*=\s*\"?([^\";]+)\"?", text, re.I)
+        name = match.group(1) if match else None
+    if not name:
+        return None
+    name = name.strip().strip('"')
+    if "%" in name:
+        name = unquote(name, encoding="utf-8", errors="strict") if _valid_utf8_quoted(name) else unquote(
+            name, encoding="gb18030", errors="replace"
+        )
+    return basename(name.replace("\\", "/")) or None
+
+
+def _valid_utf8_quoted(name: str) -> bool:
+    try:
+        unquote(name, encoding="utf-8", errors="strict")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+CHALLENGE_MARKERS = (
+    b"$_ts",  # Ruishu (瑞数) dynamic anti-bot
+    b"__jsl_clearance",  # Jiasule (加速乐)
+    b"acw_sc__v2",  # Aliyun WAF
+    b"_waf_",
+    b"cdn_sec_tc",
+)
+
+
+def blocked_reason(status: int, body: bytes) -> str | None:
+    """Why a response is an anti-bot wall rather than content, or None.
+
+    HTTP 412 carrying a ``$_ts`` script (Ruishu) and 521 (Jiasule) are walls;
+    so is a small 200 page that is a challenge script with no links.
+    """
+    head = body[:20_000]
+    if status == 521:
+        return "HTTP 521 anti-bot challenge"
+    if status == 412:
+        if b"$_ts" in head:
+            return "HTTP 412 with a $_ts anti-bot script"
+        return "HTTP 412 precondition wall"
+    if status in (200, 202, 403, 503) and len(body) < 20_000:
+        lowered = head.lower()
+        for marker in CHALLENGE_MARKERS:
+            if marker.lower() in lowered and b"<script" in lowered and lowered.count(b"<a ") < 2:
+                return f"JavaScript challenge page ({marker.decode()})"
+    return None
+
+
+SOFT_404_TEXT = re.compile(r"页面不存在|找不到|不存在|已删除|404|not\s+found|无法找到|出错", re.I)
+
+
+def soft_404_reason(body: bytes) -> str:
+    """A short reason for an HTML page served where a document was expected."""
+    text, _ = decode_html(body[:20_000])
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    label = (title.group(1).strip() if title else "") or text.strip()[:40]
+    if SOFT_404_TEXT.search(text):
+        return f"HTML error page instead of a document: {label[:60]!r}"
+    return f"HTML instead of a document: {label[:60]!r}"

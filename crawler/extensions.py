@@ -1,0 +1,72 @@
+"""PortalReport: when a portal's spider closes, judge the portal and journal the verdict.
+
+Status: "blocked" when an anti-bot wall was met, "failed" when not one page
+could be fetched (DNS, refused, timeout, 5xx at the door), "empty" when pages
+came but no report did, else "ok". The counts come from the crawler's stats,
+which the spider and the pipelines keep.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy import signals
+
+from crawler.resources import data_dir_of, journal_for
+
+PREFIX = "nianbao/errors/"
+
+
+class PortalReport:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.journal = journal_for(data_dir_of(crawler.settings))
+        self.crawl_id = crawler.settings.getint("NIANBAO_CRAWL_ID")
+        self.progress = crawler.settings.getbool("NIANBAO_PROGRESS")
+        self.summary: dict | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats.get_stats()
+        errors_by_kind = {key[len(PREFIX):]: value for key, value in stats.items() if key.startswith(PREFIX)}
+        row = {
+            "pages_fetched": stats.get("nianbao/pages_fetched", 0),
+            "reports_found": stats.get("nianbao/reports_found", 0),
+            "new": stats.get("nianbao/new", 0),
+            "unchanged": stats.get("nianbao/unchanged", 0),
+            "changed": stats.get("nianbao/changed", 0),
+            "errors": stats.get("nianbao/errors", 0),
+            "errors_by_kind": errors_by_kind,
+        }
+        row["status"], row["reason"] = self.judge(spider, row, reason)
+        self.journal.record_portal(self.crawl_id, spider.portal.id, **row)
+        self.summary = row
+        spider.portal_summary = row
+        if self.progress:
+            print(
+                f"  {spider.portal.id}: {row['status']}"
+                f"{' (' + row['reason'] + ')' if row['reason'] else ''}: {row['reports_found']} reports "
+                f"({row['new']} new, {row['unchanged']} unchanged, {row['changed']} changed), "
+                f"{row['pages_fetched']} pages, {row['errors']} errors",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    @staticmethod
+    def judge(spider, row: dict, close_reason: str) -> tuple[str, str | None]:
+        blocked = getattr(spider, "blocked_reason", None)
+        if blocked:
+            return "blocked", blocked
+        if row["pages_fetched"] == 0 and row["reports_found"] == 0:
+            first = getattr(spider, "first_error", None)
+            return "failed", first or f"no page fetched (spider closed: {close_reason})"
+        if close_reason not in ("finished",):
+            return ("empty" if row["reports_found"] == 0 else "ok"), f"spider closed early: {close_reason}"
+        if row["reports_found"] == 0:
+            return "empty", "no annual report found"
+        return "ok", None

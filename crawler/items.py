@@ -1,0 +1,47 @@
+"""What the spider hands the pipelines: a fetched document, or a URL that gave none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DocumentItem:
+    """One report original fetched from one URL (or confirmed unchanged by a 304).
+
+    The spider fills the evidence and the response; ArchivePipeline adds
+    ``sha256``/``size``; JournalPipeline decides the outcome and records it.
+    """
+
+    portal: str
+    url: str
+    final_url: str
+    page_url: str | None = None
+    link_text: str | None = None
+    page_title: str | None = None
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    filename: str | None = None
+    year: int | None = None
+    reason: str | None = None
+    body: bytes | None = field(default=None, repr=False)
+    not_modified: bool = False
+    previous: dict | None = None  # the journal's last fetch of this URL, if any
+    sha256: str | None = None
+    size: int | None = None
+    created: bool = False
+    outcome: str | None = None
+
+
+@dataclass
+class FetchErrorItem:
+    """A URL that gave no original: 404, soft 404, DNS failure, timeout, anti-bot wall…"""
+
+    portal: str
+    url: str
+    kind: str
+    reason: str
+    page_url: str | None = None
+    http_status: int | None = None

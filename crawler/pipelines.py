@@ -1,0 +1,128 @@
+"""Item pipelines: ArchivePipeline keeps the bytes, JournalPipeline writes the record.
+
+Split so each does one thing: the archive never learns about URLs, the journal
+never touches bytes. Both share the run's archive/journal (crawler.resources).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from crawler.items import DocumentItem, FetchErrorItem
+from crawler.resources import archive_for, data_dir_of, journal_for
+
+logger = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    """Put a fetched document's bytes into the content-addressed archive.
+
+    Identical bytes from two URLs become one archive object; an object is never
+    overwritten, so a changed report is simply another object next to the old one.
+    """
+
+    def __init__(self, archive, stats):
+        self.archive = archive
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(archive_for(data_dir_of(crawler.settings)), crawler.stats)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, DocumentItem) and item.body is not None:
+            result = self.archive.put_bytes(item.body, item.filename)
+            item.sha256, item.size, item.created = result.sha256, result.size, result.created
+            self.stats.inc_value("nianbao/bytes_downloaded", result.size)
+            if result.created:
+                self.stats.inc_value("nianbao/archive_objects_created")
+            item.body = None  # the archive has it; do not carry 200 MB further
+        return item
+
+
+class JournalPipeline:
+    """Record every document fetch (with its outcome) and every failure in the journal.
+
+    Outcome of a fetch, per URL: "unchanged" when a 304 came back or the bytes
+    hash as at that URL's last fetch; "changed" when the URL had other bytes
+    before; "new" when the URL was never fetched.
+    """
+
+    def __init__(self, journal, stats, crawl_id: int):
+        self.journal = journal
+        self.stats = stats
+        self.crawl_id = crawl_id
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        journal = journal_for(data_dir_of(crawler.settings))
+        return cls(journal, crawler.stats, crawler.settings.getint("NIANBAO_CRAWL_ID"))
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, DocumentItem):
+            self.record_document(item)
+        elif isinstance(item, FetchErrorItem):
+            self.record_error(item)
+        return item
+
+    def record_document(self, item: DocumentItem) -> None:
+        previous = item.previous if item.previous is not None else self.journal.last_fetch(item.url)
+        if item.not_modified:
+            if not previous:
+                # A 304 to a request we never made conditional: nothing to point at.
+                self.record_error(
+                    FetchErrorItem(item.portal, item.url, "http_304", "304 without a previous fetch", item.page_url, 304)
+                )
+                return
+            item.outcome = "unchanged"
+            item.sha256 = previous["sha256"]
+            kept = self._previous_details(item.url)
+            item.size = kept.get("size")
+            item.content_type = item.content_type or kept.get("content_type")
+            item.filename = item.filename or kept.get("filename")
+            item.etag = item.etag or previous.get("etag")
+            item.last_modified = item.last_modified or previous.get("last_modified")
+        elif not previous:
+            item.outcome = "new"
+        elif previous.get("sha256") == item.sha256:
+            item.outcome = "unchanged"
+        else:
+            item.outcome = "changed"
+        self.journal.record_fetch(
+            crawl_id=self.crawl_id,
+            portal=item.portal,
+            outcome=item.outcome,
+            sha256=item.sha256,
+            url=item.url,
+            final_url=item.final_url,
+            page_url=item.page_url,
+            link_text=item.link_text,
+            page_title=item.page_title,
+            http_status=item.http_status,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            content_type=item.content_type,
+            filename=item.filename,
+            size=item.size,
+        )
+        self.stats.inc_value(f"nianbao/{item.outcome}")
+        self.stats.inc_value("nianbao/reports_found")
+
+    def _previous_details(self, url: str) -> dict:
+        rows = self.journal.db.query(
+            "select size, content_type, filename from fetches where url = ? order by id desc limit 1", [url]
+        )
+        return next(iter(rows), {})
+
+    def record_error(self, item: FetchErrorItem) -> None:
+        self.journal.record_error(
+            crawl_id=self.crawl_id,
+            portal=item.portal,
+            url=item.url,
+            page_url=item.page_url,
+            kind=item.kind,
+            reason=item.reason,
+            http_status=item.http_status,
+        )
+        self.stats.inc_value("nianbao/errors")
+        self.stats.inc_value(f"nianbao/errors/{item.kind}")

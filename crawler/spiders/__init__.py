@@ -1,0 +1,1 @@
+"""The one generic, config-driven spider (crawler.spiders.portal)."""
