@@ -58,17 +58,19 @@ def portal_may_use_private(start_urls) -> bool:
 class AddressPolicyMiddleware:
     """Downloader middleware: http(s) only, public addresses only (see module docstring)."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, crawler=None):
         self.enabled = enabled
+        self.crawler = crawler
         self._private_ok: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getbool("NIANBAO_ADDRESS_POLICY", True))
+        return cls(crawler.settings.getbool("NIANBAO_ADDRESS_POLICY", True), crawler)
 
     async def process_request(self, request, spider=None):
         if not self.enabled:
             return None
+        spider = spider or getattr(self.crawler, "spider", None)
         parts = urlsplit(request.url)
         if parts.scheme not in ALLOWED_SCHEMES:
             raise RefusedAddress(f"refused: {parts.scheme}: URLs are never fetched")

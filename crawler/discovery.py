@@ -17,6 +17,7 @@ attributes, page titles, file names and URLs; they answer:
 from __future__ import annotations
 
 import enum
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -402,3 +403,141 @@ def soft_404_reason(body: bytes) -> str:
     if SOFT_404_TEXT.search(text):
         return f"HTML error page instead of a document: {label[:60]!r}"
     return f"HTML instead of a document: {label[:60]!r}"
+
+
+# --- Hanweb (大汉) jpage listings --------------------------------------------------------
+#
+# Hanweb's CMS does not write listing links into the HTML. The page embeds the first
+# records in ``<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li><a …>]]>``
+# and a jpage script pages through the rest with POSTs to
+# ``/module/web/jpage/dataproxy.jsp?startrecord=16&endrecord=30&perpage=15``, which
+# answer the same <datastore> XML.
+
+JPAGE_PROXY = "/module/web/jpage/dataproxy.jsp"
+RECORD = re.compile(r"<record\b[^>]*>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</record>", re.I | re.S)
+DATASTORE = re.compile(r"<datastore\b", re.I)
+PROXY_URL = re.compile(r"""[^\s'"<>()]*dataproxy\.jsp(?:\?[^\s'"<>()]*)?""", re.I)
+# The form fields dataproxy.jsp wants, with the defaults Hanweb pages send.
+JPAGE_FIELDS = {
+    "col": "1",
+    "appid": "1",
+    "webid": "",
+    "path": "/",
+    "columnid": "",
+    "sourceContentType": "1",
+    "unitid": "",
+    "webname": "",
+    "permissiontype": "0",
+}
+JPAGE_NUMBERS = {
+    "total": re.compile(r"totalRecord['\"]?\s*[:=]\s*['\"]?(\d+)|<totalrecord>\s*(\d+)\s*</totalrecord>", re.I),
+    "per_page": re.compile(r"perPage['\"]?\s*[:=]\s*['\"]?(\d+)", re.I),
+    "group_size": re.compile(r"groupSize['\"]?\s*[:=]\s*['\"]?(\d+)", re.I),
+}
+
+
+@dataclass(frozen=True)
+class JpageSetup:
+    """What a Hanweb listing page says about fetching its remaining records."""
+
+    proxy_url: str  # absolute dataproxy.jsp URL, no query
+    form: dict  # the POST form fields (col, appid, webid, columnid, unitid…)
+    per_page: int
+    step: int  # records per dataproxy request (perPage × groupSize)
+    embedded: int  # records already on the page
+    total: int | None  # totalRecord, when the page tells
+
+
+def hanweb_records(text: str) -> list[str]:
+    """The HTML fragments of a Hanweb ``<datastore>``'s ``<record>`` elements (CDATA or escaped).
+
+    Works on a listing page (records inside ``<script type="text/xml">``) and on a
+    dataproxy.jsp answer alike; returns [] when there is no datastore.
+    """
+    if not DATASTORE.search(text):
+        return []
+    fragments = []
+    for cdata, plain in RECORD.findall(text):
+        fragment = cdata if cdata else html.unescape(plain)
+        if fragment.strip():
+            fragments.append(fragment)
+    return fragments
+
+
+def jpage_setup(text: str, page_url: str) -> JpageSetup | None:
+    """The jpage paging set-up of a Hanweb listing page, or None when it has none.
+
+    The parameters come from any ``dataproxy.jsp?…`` URL on the page (the
+    ``<nextgroup>`` link, an ``ajaxParam`` or ``proxyUrl``) and from ``key: 'value'``
+    pairs in the jpage call; a page counts as jpage when it names dataproxy.jsp or
+    calls ``.jpage(`` and gives at least a ``columnid``.
+    """
+    if "dataproxy.jsp" not in text and ".jpage(" not in text and "totalRecord" not in text:
+        return None
+    form = dict(JPAGE_FIELDS)
+    proxy = JPAGE_PROXY
+    for match in PROXY_URL.finditer(text):
+        found = html.unescape(match.group(0))
+        parts = urlsplit(found)
+        if parts.path:
+            proxy = parts.path
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key in form or key.lower() in ("columnid", "unitid", "webid"):
+                form[_jpage_key(key)] = value
+    for key in form:
+        value = re.search(rf"""['"]?\b{key}['"]?\s*[:=]\s*['"]([^'"]*)['"]""", text)
+        if value is None:
+            value = re.search(rf"""['"]?\b{key}['"]?\s*:\s*(\d+)\b""", text)
+        if value is not None and (not form[key] or key in ("columnid", "unitid", "webid")):
+            form[key] = value.group(1)
+    if not form["columnid"]:
+        return None
+    per_page = _jpage_number(text, "per_page") or 15
+    group_size = _jpage_number(text, "group_size")
+    embedded = len(hanweb_records(text))
+    step = per_page * group_size if group_size else max(per_page, embedded)
+    return JpageSetup(
+        proxy_url=urljoin(page_url, proxy),
+        form=form,
+        per_page=per_page,
+        step=step,
+        embedded=embedded,
+        total=_jpage_number(text, "total"),
+    )
+
+
+def jpage_ranges(setup: JpageSetup, limit: int = 30) -> list[tuple[int, int]]:
+    """The (startrecord, endrecord) ranges still to fetch after the embedded records.
+
+    With ``totalRecord`` known: all of them, at most ``limit``. Without it: only
+    the next one (the spider asks for more while answers come back full).
+    """
+    start = setup.embedded + 1
+    if setup.total is None:
+        return [(start, start + setup.step - 1)] if limit > 0 else []
+    ranges = []
+    while start <= setup.total and len(ranges) < limit:
+        ranges.append((start, start + setup.step - 1))
+        start += setup.step
+    return ranges
+
+
+def jpage_url(setup: JpageSetup, start: int, end: int) -> str:
+    """The dataproxy.jsp URL for records start…end (the form fields go in the POST body)."""
+    return f"{setup.proxy_url}?startrecord={start}&endrecord={end}&perpage={setup.per_page}"
+
+
+def _jpage_key(key: str) -> str:
+    """Map a query key onto its JPAGE_FIELDS spelling (columnId → columnid)."""
+    for name in JPAGE_FIELDS:
+        if name.lower() == key.lower():
+            return name
+    return key
+
+
+def _jpage_number(text: str, name: str) -> int | None:
+    match = JPAGE_NUMBERS[name].search(text)
+    if match is None:
+        return None
+    value = int(next(group for group in match.groups() if group))
+    return value or None

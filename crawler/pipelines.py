@@ -7,11 +7,28 @@ never touches bytes. Both share the run's archive/journal (crawler.resources).
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+
+from archive import ArchiveError
 from crawler.items import DocumentItem, FetchErrorItem
 from crawler.resources import archive_for, data_dir_of, journal_for
 
 logger = logging.getLogger(__name__)
+
+
+FATAL_STAT = "nianbao/fatal"
+
+
+def stop_for_storage(crawler, message: str) -> None:
+    """A full or read-only disk ends the crawl: nothing more could be kept anyway."""
+    if crawler is not None:
+        if not crawler.stats.get_value(FATAL_STAT):
+            crawler.stats.set_value(FATAL_STAT, message)
+            deferred_from_coro(crawler.engine.close_spider_async(reason="storage_error"))
+    raise DropItem(message)
 
 
 class ArchivePipeline:
@@ -21,17 +38,21 @@ class ArchivePipeline:
     overwritten, so a changed report is simply another object next to the old one.
     """
 
-    def __init__(self, archive, stats):
+    def __init__(self, archive, stats, crawler=None):
         self.archive = archive
         self.stats = stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(archive_for(data_dir_of(crawler.settings)), crawler.stats)
+        return cls(archive_for(data_dir_of(crawler.settings)), crawler.stats, crawler)
 
     def process_item(self, item, spider=None):
         if isinstance(item, DocumentItem) and item.body is not None:
-            result = self.archive.put_bytes(item.body, item.filename)
+            try:
+                result = self.archive.put_bytes(item.body, item.filename)
+            except ArchiveError as error:
+                stop_for_storage(self.crawler, str(error))
             item.sha256, item.size, item.created = result.sha256, result.size, result.created
             self.stats.inc_value("nianbao/bytes_downloaded", result.size)
             if result.created:
@@ -48,21 +69,25 @@ class JournalPipeline:
     before; "new" when the URL was never fetched.
     """
 
-    def __init__(self, journal, stats, crawl_id: int):
+    def __init__(self, journal, stats, crawl_id: int, crawler=None):
         self.journal = journal
         self.stats = stats
         self.crawl_id = crawl_id
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
         journal = journal_for(data_dir_of(crawler.settings))
-        return cls(journal, crawler.stats, crawler.settings.getint("NIANBAO_CRAWL_ID"))
+        return cls(journal, crawler.stats, crawler.settings.getint("NIANBAO_CRAWL_ID"), crawler)
 
     def process_item(self, item, spider=None):
-        if isinstance(item, DocumentItem):
-            self.record_document(item)
-        elif isinstance(item, FetchErrorItem):
-            self.record_error(item)
+        try:
+            if isinstance(item, DocumentItem):
+                self.record_document(item)
+            elif isinstance(item, FetchErrorItem):
+                self.record_error(item)
+        except sqlite3.OperationalError as error:
+            stop_for_storage(self.crawler, f"cannot write the crawl journal: {error}")
         return item
 
     def record_document(self, item: DocumentItem) -> None:

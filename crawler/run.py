@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
 from crawler.config import Portal
+from crawler.pipelines import FATAL_STAT
 from crawler.resources import close_all, journal_for
 from crawler.settings import build_settings
 from crawler.spiders.portal import PortalSpider
 
 logger = logging.getLogger(__name__)
+
+class StorageError(Exception):
+    """DATA could not take what the crawl fetched (disk full, read-only): the run stopped."""
+
 
 COUNTS = ("pages_fetched", "reports_found", "new", "unchanged", "changed", "errors")
 
@@ -73,6 +79,17 @@ def run_crawl(
     except Exception as error:  # noqa: BLE001 - the run must be journalled whatever happened
         logger.exception("crawl process failed")
         status = f"failed: {error}"
+
+    fatal = next(
+        (c.stats.get_value(FATAL_STAT) for c in crawlers.values() if c.stats and c.stats.get_value(FATAL_STAT)), None
+    )
+    if fatal:
+        try:
+            journal.finish_crawl(crawl_id, "failed", {})
+        except sqlite3.Error:
+            pass  # the disk that stopped the crawl may refuse this too
+        close_all()
+        raise StorageError(fatal)
 
     per_portal = {}
     rows = {row["portal"]: row for row in journal.db.query("select * from portal_runs where crawl_id = ?", [crawl_id])}

@@ -54,6 +54,8 @@ BASE_SETTINGS: dict = {
     "REFERER_ENABLED": True,
     "HTTPCACHE_ENABLED": False,
     "DOWNLOADER_MIDDLEWARES": {
+        # After the offsite check (50): only http(s), only public addresses (SSRF).
+        "crawler.address_policy.AddressPolicyMiddleware": 60,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.middlewares.BackoffRetryMiddleware": 550,
         # Closer to the downloader than retry: a wall is seen before it is retried.

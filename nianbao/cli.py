@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -75,13 +76,12 @@ def crawl(config, data_dir, only, no_load, no_throttle, overrides, workers):
         if unknown:
             fail(f"{config}: no portal with id {', '.join(sorted(unknown))}")
         portals = [portal for portal in portals if portal.id in only]
-    settings = parse_overrides(overrides)
-    if no_throttle:
-        settings.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RANDOMIZE_DOWNLOAD_DELAY": False})
+    from crawler.run import StorageError, run_crawl
+    from crawler.settings import FAST_SETTINGS
+
+    settings = {**(FAST_SETTINGS if no_throttle else {}), **parse_overrides(overrides)}
     try:
         with DataLock(data_dir):
-            from crawler.run import run_crawl
-
             Archive(Path(data_dir) / "archive").clean_incoming()  # leftovers of a killed run
             summary = run_crawl(portals, Path(data_dir), config_label=str(config), settings=settings, progress=show_progress())
             print_crawl_summary(summary)
@@ -89,8 +89,10 @@ def crawl(config, data_dir, only, no_load, no_throttle, overrides, workers):
                 run_load(data_dir, force=False, workers=workers)
     except LockedError as error:
         fail(str(error))
-    except OSError as error:
-        fail(f"{data_dir}: {error.strerror or error}")
+    except StorageError as error:
+        fail(f"{data_dir}: crawl stopped: {error}", code=1)
+    except (OSError, sqlite3.OperationalError) as error:
+        fail(f"{data_dir}: {getattr(error, 'strerror', None) or error}")
 
 
 def parse_overrides(pairs) -> dict:

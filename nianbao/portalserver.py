@@ -15,6 +15,10 @@ behaviours declared in ``SITE_DIR/_site.yml``::
       /downfile.jsp:            # ?filename=KEY (or ?id=KEY)
         KEY: {file: files/a.pdf, name: 2023年…年度报告.pdf}   # RFC 5987 filename*=
         K2: {file: files/b.pdf, name: 年报.pdf, encoding: gbk}  # raw GBK bytes in filename=
+    jpage:                      # Hanweb (大汉) dataproxy.jsp: GET or POST, fields in query or form body
+      /module/web/jpage/dataproxy.jsp:
+        "1229": ["<li><a href=…>…</a></li>", …]   # columnid → the column's full record list;
+                                # the server answers records startrecord…endrecord as <datastore> XML
 
 Files and folders whose name starts with ``_`` are never served. Every request is
 kept in ``server.requests`` (method, path, headers, status, bytes sent) so tests
@@ -163,9 +167,17 @@ class PortalHandler(BaseHTTPRequestHandler):
         pass
 
     def do_HEAD(self):
+        self._form = {}
         self.handle_request(send_body=False)
 
     def do_GET(self):
+        self._form = {}  # keep-alive: no form left over from an earlier POST
+        self.handle_request(send_body=True)
+
+    def do_POST(self):
+        # Only dataproxy.jsp reads the form; elsewhere a POST is answered like a GET.
+        length = int(self.headers.get("Content-Length") or 0)
+        self._form = parse_qs(self.rfile.read(length).decode("utf-8", "replace")) if length else {}
         self.handle_request(send_body=True)
 
     # -- dispatch -------------------------------------------------------------------
@@ -209,6 +221,9 @@ class PortalHandler(BaseHTTPRequestHandler):
             return self.reply(code, body, "text/html; charset=utf-8")
         if path in (config.get("soft_404") or []):
             return self.reply(200, SOFT_404_PAGE.encode(), "text/html; charset=utf-8")
+        jpage = config.get("jpage") or {}
+        if path in jpage:
+            return self.serve_jpage(jpage[path] or {}, {**query, **self._form})
         downloads = config.get("downloads") or {}
         if path in downloads:
             key = (query.get("filename") or query.get("id") or query.get("fileid") or [""])[0]
@@ -272,6 +287,34 @@ class PortalHandler(BaseHTTPRequestHandler):
                 extra["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
             content_type = "application/octet-stream"
         self.reply(200, data, content_type, extra=extra)
+
+    def serve_jpage(self, columns: dict, fields: dict) -> None:
+        """Answer a Hanweb dataproxy.jsp request: records startrecord…endrecord of the column.
+
+        The server slices the column's record list itself, as the real endpoint does,
+        so a crawler only finds the later records by asking with the right fields.
+        """
+
+        def field(name: str, default: str = "") -> str:
+            for key, values in fields.items():
+                if key.lower() == name.lower() and values:
+                    return values[0]
+            return default
+
+        records = [str(record) for record in columns.get(field("columnid")) or []]
+        try:
+            start = max(1, int(field("startrecord", "1")))
+            end = int(field("endrecord", str(start + int(field("perpage", "15")) - 1)))
+        except ValueError:
+            start, end = 1, 0
+        chosen = records[start - 1 : max(start - 1, end)]
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<datastore>\n'
+            f"<totalrecord>{len(records)}</totalrecord>\n<recordset>\n"
+            + "".join(f"<record><![CDATA[\n{record}\n]]></record>\n" for record in chosen)
+            + "</recordset>\n</datastore>\n"
+        )
+        self.reply(200, body.encode("utf-8"), "text/xml; charset=utf-8")
 
     def not_modified(self, etag: str, mtime: int) -> bool:
         """RFC 9110: If-None-Match wins; If-Modified-Since only counts without it."""

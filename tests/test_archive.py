@@ -122,3 +122,12 @@ def test_sniff_tells_docx_from_other_zips():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("data.csv", "a,b")
     assert sniff(buffer.getvalue(), "report.docx").format == "zip"
+
+
+@pytest.mark.parametrize("hostile", ["../../../tmp/evil.pdf", "/etc/passwd", "..\\..\\x.docx", "a/../../b.pdf\x00.txt"])
+def test_file_names_from_portals_never_reach_the_file_system(tmp_path, hostile):
+    archive = Archive(tmp_path / "archive")
+    stored = archive.put_bytes(b"%PDF-1.4 hostile name", filename=hostile)
+    assert stored.path.resolve().is_relative_to((tmp_path / "archive").resolve())
+    assert stored.path.name == stored.sha256 + ".pdf"
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [stored.path.name]

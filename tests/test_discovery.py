@@ -12,9 +12,14 @@ from crawler.discovery import (
     blocked_reason,
     classify_link,
     content_disposition_filename,
+    JpageSetup,
     decode_html,
+    hanweb_records,
     is_document_url,
     is_neutral_name,
+    jpage_ranges,
+    jpage_setup,
+    jpage_url,
     link_priority,
     plausible_years,
     script_pagination,
@@ -236,3 +241,62 @@ def test_blocked_walls():
     assert blocked_reason(200, b"<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>")
     assert blocked_reason(200, b"<html><body><a href='/'>x</a><a href='/b'>y</a></body></html>") is None
     assert blocked_reason(404, b"not found") is None
+
+
+# --- Hanweb (大汉) jpage listings ----------------------------------------------------------
+
+HANWEB = "http://www.example.gov.cn/col/col1229/index.html"
+HANWEB_PAGE = """<html><head><title>政府信息公开年报</title></head><body>
+<div id="5432"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&amp;appid=1&amp;webid=3&amp;path=/&amp;columnid=1229&amp;unitid=5432&amp;webname=%E7%A4%BA%E4%BE%8B&amp;permissiontype=0"></a>]]></nextgroup>
+<recordset>
+<record><![CDATA[<li><a href="/art/2024/1/31/art_1229_123.html" title="2023年政府信息公开工作年度报告">2023年…</a></li>]]></record>
+<record><![CDATA[<li><a href="/art/2024/3/1/art_1229_124.html" title="2024年政务公开工作要点">2024年…</a></li>]]></record>
+</recordset></datastore></script></div>
+<script>$('#5432').jpage({dataStore: dataStore, perPage: 15, totalRecord: 40, groupSize: 3});</script>
+</body></html>"""
+
+
+def test_hanweb_records_from_a_listing_page_and_a_dataproxy_answer():
+    records = hanweb_records(HANWEB_PAGE)
+    assert len(records) == 2 and 'href="/art/2024/1/31/art_1229_123.html"' in records[0]
+    answer = '<?xml version="1.0"?><datastore><recordset><record>&lt;li&gt;&lt;a href="/art/1.html"&gt;x&lt;/a&gt;</record>' \
+        "<record><![CDATA[<li><a href='/art/2.html'>y</a>]]></record></recordset></datastore>"
+    assert hanweb_records(answer) == ['<li><a href="/art/1.html">x</a>', "<li><a href='/art/2.html'>y</a>"]
+    assert hanweb_records("<html><p>no datastore <record>x</record></p></html>") == []
+
+
+def test_jpage_setup_from_the_nextgroup_link_and_the_jpage_call():
+    setup = jpage_setup(HANWEB_PAGE, HANWEB)
+    assert setup is not None
+    assert setup.proxy_url == "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert setup.form == {
+        "col": "1", "appid": "1", "webid": "3", "path": "/", "columnid": "1229", "sourceContentType": "1",
+        "unitid": "5432", "webname": "示例", "permissiontype": "0",
+    }
+    assert (setup.per_page, setup.step, setup.embedded, setup.total) == (15, 45, 2, 40)
+
+
+def test_jpage_setup_from_script_parameters_only():
+    page = """<script type="text/xml"><datastore><recordset></recordset></datastore></script>
+<script>$('#9').jpage({perPage:20, proxyUrl:'/module/web/jpage/dataproxy.jsp',
+  ajaxParam:{col:1, appid:1, webid:'7', path:'/', columnid:'3021', unitid:'9', webname:'某市', permissiontype:0}});</script>"""
+    setup = jpage_setup(page, HANWEB)
+    assert setup is not None and setup.form["columnid"] == "3021" and setup.form["webid"] == "7"
+    assert setup.form["webname"] == "某市" and setup.total is None
+    assert (setup.per_page, setup.step, setup.embedded) == (20, 20, 0)
+
+
+def test_no_jpage_setup_without_a_column():
+    assert jpage_setup("<html><a href='/xxgk/'>信息公开</a></html>", HANWEB) is None
+    assert jpage_setup("<script>$('#1').jpage({perPage: 15})</script>", HANWEB) is None  # no columnid
+
+
+def test_jpage_ranges_and_urls():
+    setup = JpageSetup("http://h/module/web/jpage/dataproxy.jsp", {"columnid": "1"}, 15, 45, 45, 100)
+    assert jpage_ranges(setup) == [(46, 90), (91, 135)]
+    assert jpage_ranges(setup, limit=1) == [(46, 90)]
+    assert jpage_url(setup, 46, 90) == "http://h/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15"
+    unknown = JpageSetup("http://h/p.jsp", {}, 10, 10, 10, None)
+    assert jpage_ranges(unknown) == [(11, 20)]  # only the next: the spider asks on while answers are full
+    assert jpage_ranges(JpageSetup("http://h/p.jsp", {}, 15, 45, 30, 30)) == []  # all embedded already

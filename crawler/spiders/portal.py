@@ -6,6 +6,10 @@ number of hops, walks listing pagination for free, and requests every
 attachment that crawler.discovery judges to be an annual report. Documents go
 to the pipelines as DocumentItem; every failure as FetchErrorItem.
 
+Hanweb (大汉) listings carry no links in their HTML: the spider reads the
+``<record>`` CDATA of their datastore and POSTs ``dataproxy.jsp`` for the record
+ranges the page did not embed (crawler.discovery.jpage_setup / jpage_ranges).
+
 Page bytes are decoded by crawler.discovery.decode_html, not by Scrapy, because
 portals misdeclare GBK/GB2312/UTF-8; links are extracted with parsel directly,
 because Scrapy's LinkExtractor drops .pdf/.doc links (IGNORED_EXTENSIONS).
@@ -42,13 +46,18 @@ from w3lib.html import get_base_url
 from w3lib.url import safe_url_string
 
 from archive import sniff
+from crawler.address_policy import RefusedAddress
 from crawler.discovery import (
     LinkKind,
     assess_report,
     classify_link,
     content_disposition_filename,
     decode_html,
+    hanweb_records,
     is_neutral_name,
+    jpage_ranges,
+    jpage_setup,
+    jpage_url,
     link_priority,
     script_pagination,
     soft_404_reason,
@@ -139,32 +148,22 @@ class PortalSpider(scrapy.Spider):
         selector = Selector(text=text, base_url=response.url)
         heading = self.heading(selector)
         page_title = self.page_title(selector)
+        if "jpage" in response.meta:
+            page_title = page_title or response.meta.get("page_title") or ""  # a bare XML answer: the listing's title
         context = [heading, page_title]
         hops = response.meta.get("hops", 0)
         listing_pages = response.meta.get("listing_pages", 0)
         evidence_title = heading or page_title
 
-        for anchor in selector.css("a[href], area[href]"):
-            href = (anchor.attrib.get("href") or "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                continue
-            url = urldefrag(safe_url_string(urljoin(base_url, href)))[0]
-            link_text = _text(anchor.xpath("string()").get())
-            title = _text(anchor.attrib.get("title"))
-            url = viewer_target(url) or url
-            kind = classify_link(url, link_text, title, response.url)
-            if kind is LinkKind.ATTACHMENT:
-                verdict = assess_report([link_text, title], context, url)
-                if verdict.is_report:
-                    yield self.document_request(url, link_text or title, response.url, evidence_title, verdict)
-                else:
-                    self.crawler.stats.inc_value("nianbao/attachments_skipped")
-                    logger.debug("skip %s (%s): %s", url, link_text, verdict.reason)
-            elif kind is LinkKind.PAGINATION:
-                if listing_pages < self.max_listing_pages:
-                    yield self.page_request(url, hops, listing_pages + 1, link_text, response.url, evidence_title)
-            elif kind is LinkKind.NAVIGATE and hops < self.max_depth:
-                yield self.page_request(url, hops + 1, 0, link_text or title, response.url, evidence_title)
+        anchors = selector.css("a[href], area[href]")
+        yield from self.follow_links(anchors, base_url, response.url, context, hops, listing_pages)
+        # Hanweb (大汉) listings: the links are CDATA in <record>s, more come from dataproxy.jsp.
+        # Records of a dataproxy answer are relative to the listing page that asked.
+        record_base = (response.meta.get("page_url") or base_url) if "jpage" in response.meta else base_url
+        for fragment in hanweb_records(text):
+            anchors = Selector(text=fragment).css("a[href], area[href]")
+            yield from self.follow_links(anchors, record_base, response.url, context, hops, listing_pages)
+        yield from self.jpage_requests(text, response, hops, evidence_title)
 
         if listing_pages == 0:
             for url in script_pagination(text, response.url, self.max_listing_pages):
@@ -177,6 +176,70 @@ class PortalSpider(scrapy.Spider):
                 if src and not src.startswith(("javascript:", "about:")):
                     url = urldefrag(safe_url_string(urljoin(base_url, src)))[0]
                     yield self.page_request(url, hops + 1, 0, "(frame)", response.url, evidence_title)
+
+    def follow_links(self, anchors, base_url: str, page_url: str, context: list[str], hops: int, listing_pages: int):
+        """Request what each anchor leads to: report attachments, pagination, pages towards the 年报 column."""
+        evidence_title = context[0] or context[1]
+        for anchor in anchors:
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            url = urldefrag(safe_url_string(urljoin(base_url, href)))[0]
+            link_text = _text(anchor.xpath("string()").get())
+            title = _text(anchor.attrib.get("title"))
+            url = viewer_target(url) or url
+            kind = classify_link(url, link_text, title, page_url)
+            if kind is LinkKind.ATTACHMENT:
+                verdict = assess_report([link_text, title], context, url)
+                if verdict.is_report:
+                    yield self.document_request(url, link_text or title, page_url, evidence_title, verdict)
+                else:
+                    self.crawler.stats.inc_value("nianbao/attachments_skipped")
+                    logger.debug("skip %s (%s): %s", url, link_text, verdict.reason)
+            elif kind is LinkKind.PAGINATION:
+                if listing_pages < self.max_listing_pages:
+                    yield self.page_request(url, hops, listing_pages + 1, link_text, page_url, evidence_title)
+            elif kind is LinkKind.NAVIGATE and hops < self.max_depth:
+                yield self.page_request(url, hops + 1, 0, link_text or title, page_url, evidence_title)
+
+    def jpage_requests(self, text: str, response, hops: int, evidence_title: str):
+        """POST dataproxy.jsp for the record ranges a Hanweb jpage listing did not embed.
+
+        On the listing page: every remaining range (``totalRecord`` known) or the
+        next one. On a dataproxy answer without a known total: the next range while
+        answers come back full.
+        """
+        meta = response.meta
+        previous = meta.get("jpage")
+        if previous is None:
+            if meta.get("listing_pages", 0) != 0:
+                return
+            setup = jpage_setup(text, response.url)
+            if setup is None:
+                return
+            ranges = jpage_ranges(setup, self.max_listing_pages)
+            self.crawler.stats.inc_value("nianbao/jpage_listings")
+        else:
+            setup, (start, end) = previous
+            done = meta.get("listing_pages", 1)
+            if setup.total is not None or len(hanweb_records(text)) < end - start + 1 or done >= self.max_listing_pages:
+                return
+            ranges = [(end + 1, end + setup.step)]
+        for number, (start, end) in enumerate(ranges, start=1):
+            yield scrapy.FormRequest(
+                jpage_url(setup, start, end),
+                formdata=setup.form,
+                callback=self.parse_page,
+                errback=self.on_error,
+                meta={
+                    "hops": hops,
+                    "listing_pages": meta.get("listing_pages", 0) + number,
+                    "link_text": "(jpage dataproxy)",
+                    "page_url": response.url,
+                    "page_title": evidence_title,
+                    "jpage": (setup, (start, end)),
+                },
+            )
 
     @staticmethod
     def heading(selector: Selector) -> str:
@@ -298,6 +361,8 @@ class PortalSpider(scrapy.Spider):
             kind, reason = "connection", f"connection failed: {failure.getErrorMessage()[:200]}"
         elif failure.check(DownloadCancelledError):
             kind, reason = "too_large", f"download cancelled (over DOWNLOAD_MAXSIZE?): {failure.getErrorMessage()[:200]}"
+        elif failure.check(RefusedAddress):
+            kind, reason = "refused_address", failure.getErrorMessage()
         elif failure.check(IgnoreRequest):
             message = failure.getErrorMessage()
             if "robots.txt" not in message:
