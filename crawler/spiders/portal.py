@@ -45,6 +45,8 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.html import get_base_url
 from w3lib.url import safe_url_string
 
+from scrapy_playwright.page import PageMethod
+
 from archive import sniff
 from crawler.address_policy import RefusedAddress
 from crawler.discovery import (
@@ -114,6 +116,8 @@ class PortalSpider(scrapy.Spider):
         }
         if self.portal.render:
             meta["playwright"] = True
+            # Listings are often filled by a fetch() after "load": wait until the network settles.
+            meta["playwright_page_methods"] = [PageMethod("wait_for_load_state", "networkidle")]
         return scrapy.Request(
             url, callback=self.parse_page, errback=self.on_error, meta=meta, priority=link_priority(link_text)
         )
