@@ -8,6 +8,7 @@ resolved (python-docx's own lxml parser also has resolve_entities off).
 from __future__ import annotations
 
 import zipfile
+import zlib
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -43,7 +44,7 @@ def check_docx_package(path) -> None:
                     _check_xml(info.filename, archive.read(info))
     except zipfile.BadZipFile as exc:
         raise ExtractionError(f"corrupt docx: {exc}") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error) as exc:
         raise ExtractionError(f"unreadable docx: {exc}") from None
 
 

@@ -131,3 +131,10 @@ def test_file_names_from_portals_never_reach_the_file_system(tmp_path, hostile):
     assert stored.path.resolve().is_relative_to((tmp_path / "archive").resolve())
     assert stored.path.name == stored.sha256 + ".pdf"
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [stored.path.name]
+
+
+def test_sniff_survives_a_zip_claiming_an_unsupported_version():
+    data = bytearray(docx_bytes())
+    directory = data.rfind(b"PK\x01\x02")
+    data[directory + 6] = 229  # "version needed to extract": 22.9
+    assert sniff(bytes(data)).format in ("docx", "zip")
