@@ -76,7 +76,7 @@ def test_kill_9_at_any_moment_loses_nothing(portal, reference, tmp_path):
     config = write_config(tmp_path, portal.url)
     data = tmp_path / "data"
     kills = 0
-    for delay in (0.4, 0.9, 1.5, 2.2, 3.0, 4.0):
+    for delay in (0.4, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0):
         crawl = start_crawl(config, data)
         time.sleep(delay)
         if crawl.poll() is None:
@@ -143,3 +143,20 @@ def test_read_only_data_gives_one_clear_error(portal, reference, small_disk):
     assert crawl.returncode == 2
     (line,) = stderr.strip().splitlines()
     assert line.startswith("nianbao: error: ") and "Read-only file system" in line
+
+
+def test_downloads_over_the_size_limit_are_refused_and_recorded(portal, tmp_path):
+    limit = 200_000
+    config = write_config(tmp_path, portal.url)
+    finished = subprocess.run(
+        [str(NIANBAO), "crawl", str(config), "--data", str(tmp_path / "data"), "--no-throttle", "--no-load",
+         "-s", f"DOWNLOAD_MAXSIZE={limit}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    sizes = [path.stat().st_size for path in Archive(tmp_path / "data" / "archive").paths()]
+    assert sizes and max(sizes) <= limit
+    conn = sqlite3.connect(tmp_path / "data" / "journal.db")
+    too_large = conn.execute("select count(*) from fetch_errors where kind = 'too_large'").fetchone()[0]
+    conn.close()
+    assert too_large >= 1
