@@ -8,10 +8,12 @@ which the spider and the pipelines keep.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 from scrapy import signals
 
+from crawler.pipelines import FATAL_STAT
 from crawler.resources import data_dir_of, journal_for
 
 PREFIX = "nianbao/errors/"
@@ -44,7 +46,12 @@ class PortalReport:
             "errors_by_kind": errors_by_kind,
         }
         row["status"], row["reason"] = self.judge(spider, row, reason)
-        self.journal.record_portal(self.crawl_id, spider.portal.id, **row)
+        try:
+            self.journal.record_portal(self.crawl_id, spider.portal.id, **row)
+        except sqlite3.Error as error:
+            # A full or read-only disk: the run ends as a storage failure, said once by the CLI.
+            if not self.crawler.stats.get_value(FATAL_STAT):
+                self.crawler.stats.set_value(FATAL_STAT, f"cannot write the crawl journal: {error}")
         self.summary = row
         spider.portal_summary = row
         if self.progress:
