@@ -54,6 +54,7 @@ def load_corpus(count: int, seed: int = 7) -> dict:
             path, template = bases[number % len(bases)]
             sha256, data = variation(template, number, rng)
             loader.store_extraction(sha256, path, data)
+        loader.commit()  # the last batch of documents counts too
         seconds = time.perf_counter() - started
         loader.close()
         size = sum(f.stat().st_size for f in Path(tmp).glob("reports.db*"))

@@ -106,6 +106,7 @@ def build_corpus(data: Path, documents: int, seed: int = 11) -> dict:
             path, template = bases[number % len(bases)]
             sha256, extraction = synthetic(template, number, pool, rng)
             loader.store_extraction(sha256, path, extraction)
+        loader.commit()
         build = time.perf_counter() - started
         # Time the index alone: rebuild it from the stored text (what ensure_search_version does).
         loader.db.execute("update nianbao_meta set value = 'stale' where key = 'search_version'")

@@ -7,6 +7,7 @@ empty has not said zero.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import normalize_chars
 
@@ -31,15 +32,27 @@ def parse_value(cell: str | None) -> int | float | None:
     """
     if cell is None:
         return None
+    value = _parse(cell)
+    if value is _TEXT:
+        raise NotANumber(cell)
+    return value
+
+
+_TEXT = object()  # _parse's "not a figure"
+
+
+@lru_cache(maxsize=4096)
+def _parse(cell: str):
+    """parse_value's work, cached: a report reads the same cells many times over."""
     s = normalize_chars(cell).strip()
     if re.search(r"\d\s+\d", s):
-        raise NotANumber(cell)  # two figures run together, or a spaced-out one: not one value
+        return _TEXT  # two figures run together, or a spaced-out one: not one value
     s = re.sub(r"\s+", "", s)
     if s.lower() in MISSING:
         return None
     m = _NUMBER.match(s)
     if not m:
-        raise NotANumber(cell)
+        return _TEXT
     digits = m.group("num").replace(",", "")
     value: int | float = float(digits) if "." in digits else int(digits)
     if m.group("sign") in ("-", "−", "－", "﹣"):

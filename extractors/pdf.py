@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pdfplumber
 from pdfplumber.table import Table as PlumberTable
+from pdfplumber.utils import extract_text
+from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, LIGATURES
 import pypdfium2 as pdfium
 
 from .errors import ExtractionError
@@ -118,8 +120,12 @@ def _page_tables(page, page_number: int) -> list[RawTable]:
     for table in found:
         if isinstance(page, PdfiumPage):  # cell text from the table's own characters only
             table = PlumberTable(page.within(table.bbox), table.cells)
+            table_rows = table.rows
+            texts = cell_texts(table_rows, table.page.chars)
+        else:
+            table_rows, texts = table.rows, table.extract()
         rows = []
-        for row, row_texts in zip(table.rows, table.extract()):
+        for row, row_texts in zip(table_rows, texts):
             cells = [
                 Cell(*bbox, text=normalize_cell(text) or "")
                 for bbox, text in zip(row.cells, row_texts)
@@ -134,6 +140,58 @@ def _page_tables(page, page_number: int) -> list[RawTable]:
         out[0].first_on_page = not _text_outside(page, 0, out[0].bbox[1])
         out[-1].last_on_page = not _text_outside(page, out[-1].bbox[3], page.height)
     return out
+
+
+def cell_texts(rows, chars: list[dict]) -> list[list[str | None]]:
+    """What pdfplumber's ``Table.extract()`` returns for these rows and characters, faster.
+
+    Same rule (a character belongs to the cell holding its centre, half-open box) and
+    the same ``extract_text`` per cell; each centre is computed once instead of once
+    per row and per cell, which was a third of the extraction time on table pages.
+    """
+    located = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in chars]
+    out: list[list[str | None]] = []
+    for row in rows:
+        x0, top, x1, bottom = row.bbox
+        in_row = [item for item in located if x0 <= item[0] < x1 and top <= item[1] < bottom]
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            cell_chars = [c for h, v, c in in_row if cx0 <= h < cx1 and ctop <= v < cbottom]
+            if not cell_chars:
+                texts.append("")
+            else:
+                word = _one_word(cell_chars)
+                texts.append(word if word is not None else extract_text(cell_chars))
+        out.append(texts)
+    return out
+
+
+def _one_word(chars: list[dict]) -> str | None:
+    """``extract_text(chars)`` when the characters form one word on one line, else None.
+
+    Most cells hold one figure or one short label: all characters on one baseline
+    (equal ``top``), no blanks, each starting within pdfplumber's x tolerance of the
+    previous one's end. pdfplumber then yields exactly that word, with ligatures
+    expanded; anything else goes through ``extract_text`` itself.
+    """
+    top = chars[0]["top"]
+    ordered = sorted(chars, key=_x0)  # stable, as pdfplumber's (x0, x0) sort
+    previous = None
+    for char in ordered:
+        if char["top"] != top or not char["upright"] or char["text"].isspace():
+            return None
+        if previous is not None and char["x0"] > previous["x1"] + DEFAULT_X_TOLERANCE:
+            return None
+        previous = char
+    return "".join(LIGATURES.get(c["text"], c["text"] or "") for c in ordered)
+
+
+def _x0(char: dict) -> float:
+    return char["x0"]
 
 
 def _missing_borders(page, found) -> list[float]:

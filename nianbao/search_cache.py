@@ -41,28 +41,64 @@ def _connection(path: str) -> sqlite3.Connection:
     return connections[path]
 
 
+def _data_version(path: str) -> int:
+    """A change counter for ``path`` shared by every thread.
+
+    ``pragma data_version`` is per connection, so one probe connection (behind a
+    lock; the pragma costs microseconds) gives all of Datasette's SQL threads the
+    same cache keys: a search's MATCH then runs once, not once per thread.
+    """
+    with _probe_lock:
+        conn = _probes.get(path)
+        if conn is None:
+            conn = _probes[path] = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        return conn.execute("pragma data_version").fetchone()[0]
+
+
+_probe_lock = threading.Lock()
+_probes: dict[str, sqlite3.Connection] = {}
+_running: dict[tuple, threading.Event] = {}  # key -> set when its MATCH is done
+
+
 def matching_rowids(path: str, index: str, query: str | None, raw: bool = False) -> str:
     """JSON array of the rowids ``index`` matches for ``query`` (raw = an FTS5 expression as typed)."""
     if index not in INDEXES:
         raise ValueError(f"not a search index: {index}")
-    conn = _connection(path)
-    version = conn.execute("pragma data_version").fetchone()[0]
     expression = (query or "") if raw else fts_query(query)
-    # data_version counts per connection, so the key names the connection too.
-    key = (id(conn), version, index, expression)
+    # The version is read before the MATCH runs, so an entry is never older than its key.
+    key = (path, _data_version(path), index, expression)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+        running = _running.get(key)
+        if running is None:
+            _running[key] = threading.Event()
+    if running is not None:  # the same search is running on another thread: wait for it
+        running.wait(TIME_LIMIT_S + 1)
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+        return _match(path, index, expression)  # it failed there: try here, uncached
+    try:
+        value = _match(path, index, expression)
+        with _lock:
+            _cache[key] = value
+            while len(_cache) > CACHE_ENTRIES:
+                _cache.popitem(last=False)
+        return value
+    finally:
+        with _lock:
+            _running.pop(key).set()
+
+
+def _match(path: str, index: str, expression: str) -> str:
+    """Run the MATCH on this thread's connection, within TIME_LIMIT_S."""
+    conn = _connection(path)
     deadline = time.monotonic() + TIME_LIMIT_S
     conn.set_progress_handler(lambda: time.monotonic() > deadline, 10000)
     try:
         rowids = [row[0] for row in conn.execute(f"select rowid from {index} where {index} match ?", [expression])]
     finally:
         conn.set_progress_handler(None, 0)
-    value = "[" + ",".join(map(str, rowids)) + "]"
-    with _lock:
-        _cache[key] = value
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
-    return value
+    return "[" + ",".join(map(str, rowids)) + "]"
