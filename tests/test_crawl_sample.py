@@ -186,7 +186,8 @@ def test_recrawl_transfers_no_document_body(runs, manifest):
     documents = {r["url"] for r in manifest["reports"]} | {d["url"] for d in manifest["duplicates"]}
     for entry in runs["second_log"]:
         if entry["path"] in documents:
-            assert entry["status"] == 304 and entry["bytes"] == 0
+            # A report behind a redirect answers 302 (no body), then 304 where it really is.
+            assert entry["status"] in (302, 304) and entry["bytes"] == 0
             assert "If-None-Match" in entry["headers"]
     assert second["bytes_downloaded"] == 0
 
