@@ -12,6 +12,8 @@ import sqlite3
 import sys
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from tqdm import tqdm
 
 from crawler.pipelines import FATAL_STAT
 from crawler.resources import data_dir_of, journal_for
@@ -55,13 +57,12 @@ class PortalReport:
         self.summary = row
         spider.portal_summary = row
         if self.progress:
-            print(
+            tqdm.write(
                 f"  {spider.portal.id}: {row['status']}"
                 f"{' (' + row['reason'] + ')' if row['reason'] else ''}: {row['reports_found']} reports "
                 f"({row['new']} new, {row['unchanged']} unchanged, {row['changed']} changed), "
                 f"{row['pages_fetched']} pages, {row['errors']} errors",
                 file=sys.stderr,
-                flush=True,
             )
 
     @staticmethod
@@ -77,3 +78,37 @@ class PortalReport:
         if row["reports_found"] == 0:
             return "empty", "no annual report found"
         return "ok", None
+
+
+class CrawlProgress:
+    """A progress bar on a terminal: portals finished out of all, responses so far.
+
+    One bar for the whole run, shared by the crawlers of all portals (they run in
+    one process). Only on when the run asks for progress (a TTY, not CI).
+    """
+
+    bar: tqdm | None = None
+
+    def __init__(self, total: int):
+        if CrawlProgress.bar is None:
+            CrawlProgress.bar = tqdm(total=total, desc="crawl", unit="portal", leave=False, file=sys.stderr)
+        self.bar = CrawlProgress.bar
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NIANBAO_PROGRESS"):
+            raise NotConfigured
+        extension = cls(crawler.settings.getint("NIANBAO_PORTAL_COUNT", 1))
+        crawler.signals.connect(extension.response_received, signal=signals.response_received)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def response_received(self, response, request, spider):
+        self.bar.set_postfix_str(f"{spider.portal.id}: {response.url[:60]}", refresh=False)
+        self.bar.refresh()
+
+    def spider_closed(self, spider, reason):
+        self.bar.update(1)
+        if self.bar.n >= self.bar.total:
+            self.bar.close()
+            CrawlProgress.bar = None

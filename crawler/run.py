@@ -59,6 +59,7 @@ def run_crawl(
         "NIANBAO_DATA_DIR": str(data_dir.resolve()),
         "NIANBAO_CRAWL_ID": crawl_id,
         "NIANBAO_PROGRESS": progress,
+        "NIANBAO_PORTAL_COUNT": len(portals),
     }
     process_settings = build_settings(run_settings)
     if not is_reactor_installed():
@@ -71,8 +72,6 @@ def run_crawl(
         crawler = Crawler(PortalSpider, build_settings(run_settings, render=portal.render))
         crawlers[portal.id] = crawler
         process.crawl(crawler, portal=portal)
-    if progress:
-        print(f"crawl {crawl_id}: {len(portals)} portal(s)", flush=True)
     status = "finished"
     try:
         process.start()

@@ -68,6 +68,7 @@ BASE_SETTINGS: dict = {
     },
     "EXTENSIONS": {
         "crawler.extensions.PortalReport": 500,
+        "crawler.extensions.CrawlProgress": 510,
     },
     # Spider knobs.
     "NIANBAO_MAX_DEPTH": 5,  # home → 信息公开 → 年报 column → detail → attachment
