@@ -19,7 +19,8 @@ from typing import Callable, Iterable
 
 import sqlite_utils
 
-from archive import Archive, sniff
+from archive import Archive
+from archive.sniff import by_extension
 from extractors import EXTRACTOR_VERSION, extract
 
 from .search import DOCUMENT_RANK, SEARCH_VERSION, index_text
@@ -363,8 +364,7 @@ class Loader:
             self._replace_document(sha256, document)
 
     def _file_facts(self, sha256: str, path: Path) -> dict:
-        with open(path, "rb") as handle:
-            sniffed = sniff(handle.read(), path.name)
+        sniffed = by_extension(path)  # the archive named the object after sniffing all its bytes
         facts = {
             "size": path.stat().st_size,
             "original": f"/-/files/{sha256}",
