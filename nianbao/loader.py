@@ -276,13 +276,16 @@ class Loader:
         progress: Callable[[Iterable, int], Iterable] | None = None,
     ) -> LoadSummary:
         summary = LoadSummary()
+        last_source = self._last_source_id()
         summary.sources_added = self.sync_journal()
         self.ensure_search_version()
-        todo = self.stale_documents(force)
-        summary.unchanged = sum(1 for _ in self.archive) - len(todo)
+        archived = list(self.archive.paths())
+        todo = self.stale_documents(archived, force)
+        summary.unchanged = len(archived) - len(todo)
         outcomes = run_isolated(extract_for_load, todo, workers=workers, timeout=timeout)
         if progress is not None:
             outcomes = progress(outcomes, len(todo))
+        extracted = []
         for outcome in outcomes:
             sha256 = outcome.item.name[:64]
             if outcome.error is not None:
@@ -290,9 +293,10 @@ class Loader:
                 self.store_failure(sha256, outcome.item, outcome.error)
             else:
                 self.store_extraction(sha256, outcome.item, outcome.value)
+            extracted.append(sha256)
             summary.extracted += 1
         self.commit()
-        self.refresh_provenance()
+        self.refresh_provenance(since_source=last_source, extracted=extracted)
         return summary
 
     def sync_journal(self) -> int:
@@ -319,13 +323,16 @@ class Loader:
             conn.execute("detach database journal")
         return self.db["sources"].count - before
 
-    def stale_documents(self, force: bool) -> list[Path]:
-        """Archived objects with no document row, or one made by another extractor version."""
+    def stale_documents(self, archived: list[Path], force: bool) -> list[Path]:
+        """Of the ``archived`` objects, those with no document row or one made by another extractor version."""
         current = {
             row["sha256"]
             for row in self.db.query("select sha256 from documents where extractor_version = ?", [EXTRACTOR_VERSION])
         }
-        return [path for path in self.archive.paths() if force or path.name[:64] not in current]
+        return [path for path in archived if force or path.name[:64] not in current]
+
+    def _last_source_id(self) -> int:
+        return self.db.execute("select coalesce(max(id), 0) from sources").fetchone()[0]
 
     def store_extraction(self, sha256: str, path: Path, data: dict) -> None:
         document = {**data["document"], **self._file_facts(sha256, path)}
@@ -417,9 +424,18 @@ class Loader:
             ),
         )
 
-    def refresh_provenance(self) -> None:
-        """Fill each document's first/last sighting, portal, URL and a title when the file has none."""
+    def refresh_provenance(self, since_source: int = 0, extracted: Iterable[str] = ()) -> None:
+        """Fill first/last sighting, portal, URL and a fallback title of the documents this load touched.
+
+        Touched: fetched again (a source row newer than ``since_source``) or extracted
+        now. The others cannot have changed, so a load stays proportional to what is
+        new, not to the size of the archive.
+        """
         with self.db.conn:
+            self.db.execute("create temp table if not exists touched (sha256 text primary key)")
+            self.db.execute("delete from temp.touched")
+            self.db.execute("insert or ignore into temp.touched select sha256 from sources where id > ?", [since_source])
+            self.db.conn.executemany("insert or ignore into temp.touched values (?)", ((sha,) for sha in extracted))
             self.db.execute(
                 """
                 update documents set
@@ -430,7 +446,8 @@ class Loader:
                     filename = coalesce(
                         (select filename from sources s where s.sha256 = documents.sha256 and filename is not null
                          order by fetched_at, id limit 1), filename)
-                where exists (select 1 from sources s where s.sha256 = documents.sha256)
+                where sha256 in (select sha256 from temp.touched)
+                  and exists (select 1 from sources s where s.sha256 = documents.sha256)
                 """
             )
             untitled = self.db.execute(
@@ -439,6 +456,7 @@ class Loader:
                     (select coalesce(nullif(s.link_text, ''), s.filename) from sources s
                      where s.sha256 = d.sha256 order by s.fetched_at, s.id limit 1)
                 from documents d where (d.title is null or d.title = '')
+                  and d.sha256 in (select sha256 from temp.touched)
                 """
             ).fetchall()
             for rowid, sha256, text, fallback in untitled:

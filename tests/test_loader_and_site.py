@@ -200,3 +200,22 @@ def test_document_rows_link_to_their_original(data_dir):
     page = get(datasette(data_dir), f"/reports/documents/{sha}")
     assert page.status_code == 200
     assert f'href="/-/files/{sha}"' in page.text
+
+
+def test_a_later_fetch_updates_only_its_document(data_dir):
+    tiantan_sha = hashlib.sha256(data_dir.tiantan["path"].read_bytes()).hexdigest()
+    before = dict(rows(data_dir, "select sha256, first_seen || '|' || last_seen from documents"))
+    journal = Journal(data_dir / "journal.db")
+    crawl = journal.begin_crawl("test.yml", ["p"])
+    journal.record_fetch(
+        crawl_id=crawl, portal="p", url="http://p.test/ndbg/天坛2023.docx", sha256=tiantan_sha,
+        outcome="unchanged", http_status=304, fetched_at="2099-01-01T00:00:00+00:00",
+    )
+    journal.finish_crawl(crawl, "completed", {"reports_found": 1, "unchanged": 1})
+    journal.close()
+    summary = load(data_dir)
+    assert (summary.sources_added, summary.extracted) == (1, 0)
+    after = dict(rows(data_dir, "select sha256, first_seen || '|' || last_seen from documents"))
+    first_seen = before[tiantan_sha].split("|")[0]
+    assert after.pop(tiantan_sha) == f"{first_seen}|2099-01-01T00:00:00+00:00"
+    assert after == {sha: value for sha, value in before.items() if sha != tiantan_sha}
