@@ -7,11 +7,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from .sniff import sniff
 
 CHUNK = 1024 * 1024
+HEAD_BYTES = 65536  # what sniffing a streamed object looks at
 HEX = frozenset("0123456789abcdef")
 
 
@@ -85,67 +86,60 @@ class Archive:
         existing = self.path_for(sha256)
         if existing is not None:
             return PutResult(sha256, existing, len(data), False)
-        extension = sniff(data, filename).extension
-        return self._write(sha256, extension, [data])
+        tmp_path, size = self._write_temp([data])
+        return self._install(tmp_path, sha256, sniff(data, filename).extension, size)
 
     def put_stream(self, stream: BinaryIO, filename: str | None = None) -> PutResult:
         """Archive a file object without holding it all in memory."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        head = b""
-        size = 0
-        try:
-            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".incoming-", delete=False) as tmp:
-                tmp_path = Path(tmp.name)
-                while chunk := stream.read(CHUNK):
-                    if len(head) < 65536:
-                        head += chunk[: 65536 - len(head)]
-                    digest.update(chunk)
-                    tmp.write(chunk)
-                    size += len(chunk)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-        except OSError as error:
-            _unlink_quietly(locals().get("tmp_path"))
-            raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
+        digest = _Digest()
+        tmp_path, size = self._write_temp(iter(lambda: stream.read(CHUNK), b""), digest)
         sha256 = digest.hexdigest()
         existing = self.path_for(sha256)
         if existing is not None:
             tmp_path.unlink()
             return PutResult(sha256, existing, size, False)
-        return self._install(tmp_path, sha256, sniff(head, filename).extension, size)
+        return self._install(tmp_path, sha256, sniff(digest.head, filename).extension, size)
 
-    def _write(self, sha256: str, extension: str, chunks: list[bytes]) -> PutResult:
+    def _write_temp(self, chunks: Iterable[bytes], digest: "_Digest | None" = None) -> tuple[Path, int]:
+        """Write ``chunks`` to a read-only, fsynced ``.incoming-*`` file (feeding ``digest``); returns it and its size."""
         self.root.mkdir(parents=True, exist_ok=True)
+        size = 0
         tmp_path = None
         try:
             fd, name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
             tmp_path = Path(name)
-            size = 0
             with os.fdopen(fd, "wb") as tmp:
                 for chunk in chunks:
+                    if digest is not None:
+                        digest.update(chunk)
                     tmp.write(chunk)
                     size += len(chunk)
                 tmp.flush()
                 os.fsync(tmp.fileno())
+            os.chmod(tmp_path, 0o444)
         except OSError as error:
             _unlink_quietly(tmp_path)
             raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
-        return self._install(tmp_path, sha256, extension, size)
+        return tmp_path, size
 
-    def _install(self, tmp_path: Path, sha256: str, extension: str, size: int) -> PutResult:
-        """Move a fsynced temp file to its final name, atomically, then make it read-only."""
+    def _install(self, tmp_path: Path, sha256: str, extension: str, size: int, replace: bool = False) -> PutResult:
+        """Give a written temp file its final name, atomically.
+
+        ``link()`` fails rather than replacing, so an object is never overwritten;
+        only ``restore`` (``replace=True``) swaps in bytes for a damaged object.
+        """
         folder = self._dir_for(sha256)
         final = folder / f"{sha256}{extension}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp_path, 0o444)
-            # link() fails rather than replacing, so an object is never overwritten.
-            try:
-                os.link(tmp_path, final)
-            except FileExistsError:
-                pass
-            tmp_path.unlink()
+            if replace:
+                os.replace(tmp_path, final)
+            else:
+                try:
+                    os.link(tmp_path, final)
+                except FileExistsError:
+                    pass
+                tmp_path.unlink()
             _fsync_dir(folder)
         except OSError as error:
             _unlink_quietly(tmp_path)
@@ -162,23 +156,8 @@ class Archive:
             raise ArchiveError(f"refusing to restore {sha256}: the new bytes hash differently")
         damaged = self.path_for(sha256)
         extension = damaged.suffix if damaged is not None else sniff(data).extension
-        self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fd, name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-            with os.fdopen(fd, "wb") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.chmod(name, 0o444)
-            folder = self._dir_for(sha256)
-            folder.mkdir(parents=True, exist_ok=True)
-            final = folder / f"{sha256}{extension}"
-            os.replace(name, final)
-            _fsync_dir(folder)
-        except OSError as error:
-            _unlink_quietly(Path(name) if "name" in locals() else None)
-            raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
-        return final
+        tmp_path, size = self._write_temp([data])
+        return self._install(tmp_path, sha256, extension, size, replace=True).path
 
     def hash_file(self, path: Path) -> str:
         digest = hashlib.sha256()
@@ -209,6 +188,22 @@ class Archive:
                 _unlink_quietly(leftover)
                 removed += 1
         return removed
+
+
+class _Digest:
+    """sha256 of a stream being written, and its first bytes for sniffing."""
+
+    def __init__(self):
+        self._sha256 = hashlib.sha256()
+        self.head = b""
+
+    def update(self, chunk: bytes) -> None:
+        self._sha256.update(chunk)
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
+
+    def hexdigest(self) -> str:
+        return self._sha256.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -18,13 +18,14 @@ from statistics import median
 
 import yaml
 
-from nianbao.portalserver import PortalServer
+from nianbao.demo import SAMPLE_SITE, PortalServer
 
-PORTALS = Path(__file__).resolve().parent.parent / "fixtures" / "portals"
+PORTALS = Path(__file__).resolve().parent.parent / "tests" / "crawler" / "portals"
 
 
 def fixture_sites() -> list[Path]:
-    return sorted(site for site in PORTALS.iterdir() if (site / "_manifest.json").exists())
+    """The sample portal and the crawler tests' fixture portals."""
+    return [SAMPLE_SITE] + sorted(site for site in PORTALS.iterdir() if (site / "_manifest.json").exists())
 
 
 def portal_entry(site: Path, url: str) -> dict:
@@ -52,7 +53,7 @@ def run(repetitions: int = 3) -> dict:
                 timings.append(time.perf_counter() - started)
                 requests.append(sum(len(server.requested_paths()) for server in servers))
                 conn = sqlite3.connect(Path(tmp) / "data" / "journal.db")
-                reports.append(conn.execute("select count(distinct url) from fetches").fetchone()[0])
+                reports.append(conn.execute("select count(distinct url) from sources").fetchone()[0])
                 conn.close()
     found = median(reports)
     return {

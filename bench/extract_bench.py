@@ -25,7 +25,7 @@ from statistics import median
 import extractors.docx  # noqa: F401 - imported before forking: children start warm
 import extractors.pdf  # noqa: F401
 from extractors import extract
-from nianbao.workers import run_isolated
+from extractors.isolated import run_isolated
 
 REPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nianbao.loader import Loader, extract_for_load
+from loader import Loader, extract_for_load
 
 REPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
 AGENCIES = ["天坛街道办事处", "交道口街道办事处", "塔铺街道办事处", "西高皇街道办事处", "城市管理委员会",

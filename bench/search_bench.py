@@ -64,7 +64,7 @@ def sentences(text: str) -> list[str]:
 
 
 def fixture_extractions() -> list[tuple[Path, dict]]:
-    from nianbao.loader import extract_for_load
+    from loader import extract_for_load
 
     found = []
     for expected_path in sorted(REPORTS.glob("*.expected.json")):
@@ -92,7 +92,7 @@ def synthetic(template: dict, number: int, pool: list[str], rng: random.Random) 
 
 def build_corpus(data: Path, documents: int, seed: int = 11) -> dict:
     """DATA with ``documents`` reports loaded through Loader.store_extraction; returns build figures."""
-    from nianbao.loader import Loader
+    from loader import Loader
 
     rng = random.Random(seed)
     bases = fixture_extractions()

@@ -7,7 +7,7 @@ that names the file and the entry, never a traceback.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,19 +31,6 @@ class Portal:
     max_depth: int | None = None
     kind: str | None = None  # "department" or "government": sets the legal deadline
     region: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
-
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "start_urls": list(self.start_urls),
-            "allowed_domains": list(self.allowed_domains),
-            "render": self.render,
-            "max_depth": self.max_depth,
-            "kind": self.kind,
-            "region": self.region,
-        }
 
 
 def load_portals(path: str | Path) -> list[Portal]:
@@ -124,3 +111,14 @@ def parse_portals(document, source: str = "config") -> list[Portal]:
     if not portals:
         raise ConfigError(f"{source}: the 'portals:' list is empty")
     return portals
+
+
+def select_portals(portals: list[Portal], ids, source: str = "config") -> list[Portal]:
+    """The portals named by ``ids`` (all when none are named); an unknown id is a ConfigError."""
+    ids = list(ids or ())
+    if not ids:
+        return list(portals)
+    unknown = set(ids) - {portal.id for portal in portals}
+    if unknown:
+        raise ConfigError(f"{source}: no portal with id {', '.join(sorted(unknown))}")
+    return [portal for portal in portals if portal.id in ids]

@@ -1,4 +1,4 @@
-"""PortalReport: when a portal's spider closes, judge the portal and journal the verdict.
+"""PortalVerdict: when a portal's spider closes, judge the portal and journal the verdict.
 
 Status: "blocked" when an anti-bot wall was met, "failed" when not one page
 could be fetched (DNS, refused, timeout, 5xx at the door), "empty" when pages
@@ -15,19 +15,19 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from tqdm import tqdm
 
+from crawler.journal import PORTAL_COUNTS
 from crawler.pipelines import FATAL_STAT
 from crawler.resources import data_dir_of, journal_for
 
 PREFIX = "nianbao/errors/"
 
 
-class PortalReport:
+class PortalVerdict:
     def __init__(self, crawler):
         self.crawler = crawler
         self.journal = journal_for(data_dir_of(crawler.settings))
         self.crawl_id = crawler.settings.getint("NIANBAO_CRAWL_ID")
         self.progress = crawler.settings.getbool("NIANBAO_PROGRESS")
-        self.summary: dict | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -38,15 +38,8 @@ class PortalReport:
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats.get_stats()
         errors_by_kind = {key[len(PREFIX):]: value for key, value in stats.items() if key.startswith(PREFIX)}
-        row = {
-            "pages_fetched": stats.get("nianbao/pages_fetched", 0),
-            "reports_found": stats.get("nianbao/reports_found", 0),
-            "new": stats.get("nianbao/new", 0),
-            "unchanged": stats.get("nianbao/unchanged", 0),
-            "changed": stats.get("nianbao/changed", 0),
-            "errors": stats.get("nianbao/errors", 0),
-            "errors_by_kind": errors_by_kind,
-        }
+        row = {key: stats.get(f"nianbao/{key}", 0) for key in PORTAL_COUNTS}
+        row["errors_by_kind"] = errors_by_kind
         row["status"], row["reason"] = self.judge(spider, row, reason)
         try:
             self.journal.record_portal(self.crawl_id, spider.portal.id, **row)
@@ -54,8 +47,6 @@ class PortalReport:
             # A full or read-only disk: the run ends as a storage failure, said once by the CLI.
             if not self.crawler.stats.get_value(FATAL_STAT):
                 self.crawler.stats.set_value(FATAL_STAT, f"cannot write the crawl journal: {error}")
-        self.summary = row
-        spider.portal_summary = row
         if self.progress:
             tqdm.write(
                 f"  {spider.portal.id}: {row['status']}"

@@ -28,7 +28,7 @@ class DocumentItem:
     reason: str | None = None
     body: bytes | None = field(default=None, repr=False)
     not_modified: bool = False
-    previous: dict | None = None  # the journal's last fetch of this URL, if any
+    previous: dict | None = None  # the journal's last source row for this URL, if any
     sha256: str | None = None
     size: int | None = None
     created: bool = False
@@ -45,3 +45,12 @@ class FetchErrorItem:
     reason: str
     page_url: str | None = None
     http_status: int | None = None
+
+
+@dataclass
+class RestoreItem:
+    """Bytes fetched again for a damaged archived object; they hash to ``sha256``."""
+
+    sha256: str
+    url: str
+    body: bytes = field(repr=False)

@@ -58,7 +58,7 @@ class ConditionalRequestMiddleware:
         if not request.meta.get(DOCUMENT_META) or "nianbao_previous" in request.meta:
             return None
         key = request.meta.get("nianbao_url", request.url)
-        previous = self.journal.last_fetch(key)
+        previous = self.journal.last_source(key)
         request.meta["nianbao_previous"] = previous
         statuses = set(request.meta.get("handle_httpstatus_list", ())) | {304}
         request.meta["handle_httpstatus_list"] = sorted(statuses)

@@ -1,7 +1,8 @@
-"""Item pipelines: ArchivePipeline keeps the bytes, JournalPipeline writes the record.
+"""Item pipelines: ArchivePipeline keeps the bytes, JournalPipeline writes the record,
+RestorePipeline (repair runs only) puts refetched bytes back in place of damaged ones.
 
 Split so each does one thing: the archive never learns about URLs, the journal
-never touches bytes. Both share the run's archive/journal (crawler.resources).
+never touches bytes. They share the run's archive/journal (crawler.resources).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError
-from crawler.items import DocumentItem, FetchErrorItem
+from crawler.items import DocumentItem, FetchErrorItem, RestoreItem
 from crawler.resources import archive_for, data_dir_of, journal_for
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class JournalPipeline:
         return item
 
     def record_document(self, item: DocumentItem) -> None:
-        previous = item.previous if item.previous is not None else self.journal.last_fetch(item.url)
+        previous = item.previous if item.previous is not None else self.journal.last_source(item.url)
         if item.not_modified:
             if not previous:
                 # A 304 to a request we never made conditional: nothing to point at.
@@ -101,10 +102,9 @@ class JournalPipeline:
                 return
             item.outcome = "unchanged"
             item.sha256 = previous["sha256"]
-            kept = self._previous_details(item.url)
-            item.size = kept.get("size")
-            item.content_type = item.content_type or kept.get("content_type")
-            item.filename = item.filename or kept.get("filename")
+            item.size = previous.get("size")
+            item.content_type = item.content_type or previous.get("content_type")
+            item.filename = item.filename or previous.get("filename")
             item.etag = item.etag or previous.get("etag")
             item.last_modified = item.last_modified or previous.get("last_modified")
         elif not previous:
@@ -113,7 +113,7 @@ class JournalPipeline:
             item.outcome = "unchanged"
         else:
             item.outcome = "changed"
-        self.journal.record_fetch(
+        self.journal.record_source(
             crawl_id=self.crawl_id,
             portal=item.portal,
             outcome=item.outcome,
@@ -133,12 +133,6 @@ class JournalPipeline:
         self.stats.inc_value(f"nianbao/{item.outcome}")
         self.stats.inc_value("nianbao/reports_found")
 
-    def _previous_details(self, url: str) -> dict:
-        rows = self.journal.db.query(
-            "select size, content_type, filename from fetches where url = ? order by id desc limit 1", [url]
-        )
-        return next(iter(rows), {})
-
     def record_error(self, item: FetchErrorItem) -> None:
         self.journal.record_error(
             crawl_id=self.crawl_id,
@@ -151,3 +145,25 @@ class JournalPipeline:
         )
         self.stats.inc_value("nianbao/errors")
         self.stats.inc_value(f"nianbao/errors/{item.kind}")
+
+
+class RestorePipeline:
+    """Restore a damaged archived object from bytes fetched again (which hash to its name)."""
+
+    def __init__(self, archive, crawler):
+        self.archive = archive
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(archive_for(data_dir_of(crawler.settings)), crawler)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, RestoreItem):
+            try:
+                self.archive.restore(item.sha256, item.body)
+            except ArchiveError as error:
+                stop_for_storage(self.crawler, str(error))
+            self.crawler.spider.restored[item.sha256] = item.url
+            item.body = b""
+        return item

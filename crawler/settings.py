@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from importlib.metadata import PackageNotFoundError, version
 
-from nianbao import __version__
 
-USER_AGENT = f"nianbao/{__version__} (+https://github.com/nianbao-archive/nianbao)"
+def _project_version() -> str:
+    try:
+        return version("nianbao")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "0+unknown"
+
+
+USER_AGENT = f"nianbao/{_project_version()} (+https://github.com/nianbao-archive/nianbao)"
 
 BASE_SETTINGS: dict = {
     "BOT_NAME": "nianbao",
@@ -67,7 +74,7 @@ BASE_SETTINGS: dict = {
         "crawler.pipelines.JournalPipeline": 200,
     },
     "EXTENSIONS": {
-        "crawler.extensions.PortalReport": 500,
+        "crawler.extensions.PortalVerdict": 500,
         "crawler.extensions.CrawlProgress": 510,
     },
     # Spider knobs.

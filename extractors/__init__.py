@@ -4,9 +4,11 @@
     result = extract("report.pdf")
     result.report.stats  # canonical figures with provenance
 
-Modules: normalize (text), numbers (cell values), labels (label → canonical key),
-pdf / docx / legacy (readers), tables (grids, page joins), report (understanding),
-checks (arithmetic), safety (hostile DOCX), model (result objects).
+Modules: fields (the canonical keys of report-fields.csv), normalize (text), numbers
+(cell values), labels (label → canonical key), pdf / docx / legacy (readers), tables
+(grids, page joins), report (understanding), checks (arithmetic), safety (hostile
+DOCX), model (result objects), isolated (extraction in time- and memory-limited
+child processes, for many files at once).
 """
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ A check whose figures are missing (None) is skipped: blank is not zero.
 
 from __future__ import annotations
 
-from .labels import APPEAL_GROUPS, APPLICANT_COLUMNS
+from .labels import APPEAL_COLUMNS, APPEAL_GROUPS, APPLICANT_COLUMNS
 from .model import Check, Stat
 
 RESULT_ITEMS_PREFIXES = ("granted", "partially_granted", "denied.", "unavailable.", "not_processed.", "other")
 
 
-def _eq(a, b) -> bool:
+def _equal(a, b) -> bool:
     return abs(a - b) < 1e-6
 
 
@@ -27,35 +27,35 @@ def _check(rule: str, column: str, expected, parts) -> Check | None:
     found = sum(parts)
     if isinstance(found, float):
         found = round(found, 6)
-    return Check(rule=rule, column=column, expected=expected, found=found, ok=_eq(expected, found))
+    return Check(rule=rule, column=column, expected=expected, found=found, ok=_equal(expected, found))
 
 
 def run_checks(stats: list[Stat]) -> list[Check]:
     """All checks that the present figures allow."""
-    s3 = {(s.item, s.measure): s.value for s in stats if s.section == 3}
-    s4 = {(s.item, s.measure): s.value for s in stats if s.section == 4}
+    table3 = {(s.item, s.measure): s.value for s in stats if s.section == 3}
+    table4 = {(s.item, s.measure): s.value for s in stats if s.section == 4}
     checks: list[Check | None] = []
-    items3 = list(dict.fromkeys(item for item, _ in s3))
-    result_items = [i for i in items3 if i.startswith(RESULT_ITEMS_PREFIXES) and i != "handled_total"]
+    table3_items = list(dict.fromkeys(item for item, _ in table3))
+    result_items = [i for i in table3_items if i.startswith(RESULT_ITEMS_PREFIXES) and i != "handled_total"]
     # An item "other" printed as one row and other.* sub-rows never both count.
     if "other" in result_items and any(i.startswith("other.") for i in result_items):
         result_items.remove("other")
     for col in APPLICANT_COLUMNS:
-        if all((i, col) in s3 for i in ("received", "carried_over", "handled_total", "carried_forward")):
-            expected = s3[("received", col)]
-            carried = s3[("carried_over", col)]
+        if all((i, col) in table3 for i in ("received", "carried_over", "handled_total", "carried_forward")):
+            expected = table3[("received", col)]
+            carried = table3[("carried_over", col)]
             lhs = None if expected is None or carried is None else expected + carried
-            checks.append(_check("balance", col, lhs, [s3[("handled_total", col)], s3[("carried_forward", col)]]))
-        if ("handled_total", col) in s3 and result_items:
-            parts = [s3.get((i, col)) for i in result_items if (i, col) in s3]
-            checks.append(_check("results", col, s3[("handled_total", col)], parts))
-    for item in items3:
-        if (item, "total") in s3:
-            parts = [s3[(item, c)] for c in APPLICANT_COLUMNS[:-1] if (item, c) in s3]
+            checks.append(_check("balance", col, lhs, [table3[("handled_total", col)], table3[("carried_forward", col)]]))
+        if ("handled_total", col) in table3 and result_items:
+            parts = [table3.get((i, col)) for i in result_items if (i, col) in table3]
+            checks.append(_check("results", col, table3[("handled_total", col)], parts))
+    for item in table3_items:
+        if (item, "total") in table3:
+            parts = [table3[(item, c)] for c in APPLICANT_COLUMNS[:-1] if (item, c) in table3]
             if len(parts) == len(APPLICANT_COLUMNS) - 1:
-                checks.append(_check("columns", item, s3[(item, "total")], parts))
+                checks.append(_check("columns", item, table3[(item, "total")], parts))
     for group in APPEAL_GROUPS:
-        parts = [s4.get((group, c)) for c in ("upheld", "corrected", "other", "pending") if (group, c) in s4]
-        if (group, "total") in s4 and len(parts) == 4:
-            checks.append(_check("table4", group, s4[(group, "total")], parts))
+        parts = [table4.get((group, c)) for c in APPEAL_COLUMNS[:-1] if (group, c) in table4]
+        if (group, "total") in table4 and len(parts) == len(APPEAL_COLUMNS) - 1:
+            checks.append(_check("table4", group, table4[(group, "total")], parts))
     return [c for c in checks if c is not None]

@@ -8,15 +8,11 @@ column, so the numbering and wording around them may vary.
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from functools import lru_cache
-from pathlib import Path
 
+from .fields import column_keys, columns, items
 from .normalize import normalize_chars
-
-FIELDS_CSV = Path(__file__).with_name("report-fields.csv")
 
 # Known misprints in published reports, fixed in the compact form only.
 TYPOS = {
@@ -40,37 +36,14 @@ def compact(label: str | None) -> str:
     return s
 
 
-@lru_cache(maxsize=1)
-def canonical_fields() -> dict[tuple[int, str, str], str]:
-    """(section, item, column) → Chinese label, from report-fields.csv ('*' columns expanded)."""
-    fields: dict[tuple[int, str, str], str] = {}
-    with FIELDS_CSV.open(encoding="utf-8") as f:
-        rows = [line for line in f if line.strip() and not line.startswith("#")]
-    for row in csv.DictReader(rows):
-        section, item, column = int(row["section"]), row["item"], row["column"]
-        columns = {3: APPLICANT_COLUMNS, 4: APPEAL_COLUMNS}.get(section) if column == "*" else None
-        for col in columns or [column]:
-            fields[(section, item, col)] = row["label_zh"]
-    return fields
-
-
-# Section 三: applicant columns, in printed order.
-APPLICANT_COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other", "total"]
-APPLICANT_LABELS = {
-    "自然人": "natural_person",
-    "商业企业": "commercial",
-    "科研机构": "research",
-    "社会公益组织": "social_welfare",
-    "法律服务机构": "legal_services",
-    "其他": "other",
-    "总计": "total",
-    "合计": "total",
-}
-# Section 四: the three proceedings, each with five outcome columns.
-APPEAL_GROUPS = ["review", "litigation_direct", "litigation_after_review"]
-APPEAL_COLUMNS = ["upheld", "corrected", "other", "pending", "total"]
-APPEAL_LABELS = {"结果维持": "upheld", "结果纠正": "corrected", "其他结果": "other", "尚未审结": "pending", "总计": "total", "合计": "total"}
-APPEAL_GROUP_LABELS = {"review": "行政复议", "litigation_direct": "行政诉讼/未经复议直接起诉", "litigation_after_review": "行政诉讼/复议后起诉"}
+# Section 三: applicant columns, in printed order; 合计 is printed for 总计 too.
+APPLICANT_COLUMNS = column_keys(3)
+APPLICANT_LABELS = {label: key for key, label in columns(3)} | {"合计": "total"}
+# Section 四: the three proceedings, each with five result columns.
+APPEAL_GROUPS = [item for item, _ in items(4)]
+APPEAL_COLUMNS = column_keys(4)
+APPEAL_LABELS = {label: key for key, label in columns(4)} | {"合计": "total"}
+APPEAL_GROUP_LABELS = {item: re.sub(r"\s", "", label) for item, label in items(4)}
 
 
 def applicant_column(label: str | None) -> str | None:

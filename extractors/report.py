@@ -22,11 +22,11 @@ from .labels import (
     active_measure,
     applicant_column,
     appeal_column,
-    canonical_fields,
     compact,
     request_group,
     request_item,
 )
+from .fields import canonical_fields
 from .model import Report, Stat, Table
 from .numbers import NotANumber, is_number, is_value, parse_value
 
@@ -147,12 +147,12 @@ def read_stats(tables: list[Table]) -> tuple[list[Stat], str | None]:
     active_header: list = []  # table 二 may continue in a table without its header
     for table in tables:
         kind = table_kind(table)
-        if kind == "requests":
-            found, applicant_map = _requests(table, applicant_map)
+        if kind == "applications":
+            found, applicant_map = _table3_applications(table, applicant_map)
         elif kind == "appeals":
-            found = _appeals(table)
+            found = _table4_appeals(table)
         else:
-            found, active_header = _active(table, active_header)
+            found, active_header = _table2_proactive(table, active_header)
             measures_seen.update(s.measure for s in found)
         for s in found:
             key = (s.section, s.item, s.measure)
@@ -168,16 +168,16 @@ def read_stats(tables: list[Table]) -> tuple[list[Stat], str | None]:
 
 
 def table_kind(table: Table) -> str:
-    """'requests' (table 三), 'appeals' (table 四) or 'other' (table 二 or anything else)."""
+    """'applications' (table 三), 'appeals' (table 四) or 'other' (table 二 or anything else)."""
     text = compact("".join(c for row in table.rows[:40] for c in row if c))
     if "本年新收" in text or "申请人情况" in text or "上年结转" in text or "结转下年度" in text:
-        return "requests"
+        return "applications"
     if ("行政复议" in text and "行政诉讼" in text) or "复议后起诉" in text or "尚未审结" in text:
         return "appeals"
     if request_item("".join(c for row in table.rows[:3] for c in row[:3] if c)) is not None and not any(
         active_item(row[0]) for row in table.rows if row
     ):
-        return "requests"  # a continuation of table 三 on its own
+        return "applications"  # a continuation of table 三 on its own
     return "other"
 
 
@@ -201,8 +201,8 @@ def _value(cell: str | None):
         return None
 
 
-def _requests(table: Table, inherited: dict[int, str] | None) -> tuple[list[Stat], dict[int, str] | None]:
-    """Table 三: rows → items, header columns → applicant columns."""
+def _table3_applications(table: Table, inherited: dict[int, str] | None) -> tuple[list[Stat], dict[int, str] | None]:
+    """Table 三 (applications received and handled): rows → items, header columns → applicant columns."""
     rows = table.rows
     start = next((i for i, row in enumerate(rows) if request_item(" ".join(c for c in row if c and not is_value(c))) == "received"), None)
     header = rows[:start] if start is not None else []
@@ -251,8 +251,8 @@ def _requests(table: Table, inherited: dict[int, str] | None) -> tuple[list[Stat
     return stats, colmap or inherited
 
 
-def _appeals(table: Table) -> list[Stat]:
-    """Table 四: one data row of 15 figures, three proceedings × five outcomes."""
+def _table4_appeals(table: Table) -> list[Stat]:
+    """Table 四 (administrative review and litigation): one data row of 15 figures, three proceedings × five results."""
     cols: list[tuple[int, str]] = []
     figures, blanks = [], []  # rows made only of figures / of blank cells
     for r, row in enumerate(table.rows):
@@ -281,8 +281,8 @@ def _appeals(table: Table) -> list[Stat]:
     return stats
 
 
-def _active(table: Table, measures: list[tuple[int, str, str]]) -> tuple[list[Stat], list]:
-    """Table 二: header rows name the measures; item rows (规章, 行政许可 …) carry the figures.
+def _table2_proactive(table: Table, measures: list[tuple[int, str, str]]) -> tuple[list[Stat], list]:
+    """Table 二 (proactive disclosure): header rows name the measures; item rows (规章, 行政许可 …) carry the figures.
 
     ``measures`` is the header in force when the table starts: (column, measure, text).
     """

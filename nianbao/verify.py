@@ -1,26 +1,24 @@
 """Check that the archive still holds, bit for bit, every original the database lists.
 
 With ``repair``, a damaged or missing object is fetched again from the URLs the
-journal says it came from, and restored when the bytes there still hash right.
+journal says it came from, through the crawler's own download path
+(``crawler.run.run_repair``), and restored when the bytes there still hash right.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from archive import Archive, ArchiveError
-
-from . import __version__
-
-USER_AGENT = f"nianbao/{__version__} (+https://github.com/nianbao-archive/nianbao)"
-MAX_REPAIR_BYTES = 200 * 1024 * 1024
+if TYPE_CHECKING:
+    from .datadir import DataDir
 
 
 @dataclass
-class VerifyReport:
+class VerifyResult:
     checked: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)  # (sha256, what is wrong)
     repaired: list[tuple[str, str]] = field(default_factory=list)  # (sha256, URL it came back from)
@@ -35,65 +33,67 @@ class VerifyReport:
         return not self.unrepaired
 
 
-def verify(data_dir: str | Path, repair: bool = False, timeout: float = 30) -> VerifyReport:
+def verify(data: DataDir, repair: bool = False) -> VerifyResult:
     """Re-hash every archived object and check every ``documents`` row has its object."""
-    data_dir = Path(data_dir)
-    archive = Archive(data_dir / "archive")
-    report = VerifyReport()
+    result = VerifyResult()
     present = set()
-    for sha256, path, problem in archive.verify():
-        report.checked += 1
+    for sha256, path, problem in data.archive.verify():
+        result.checked += 1
         present.add(sha256)
         if problem:
-            report.problems.append((sha256, f"{path}: {problem}"))
-    for sha256 in listed_documents(data_dir / "reports.db"):
+            result.problems.append((sha256, f"{path}: {problem}"))
+    for (sha256,) in _rows(data.db_path, "select sha256 from documents order by sha256"):
         if sha256 not in present:
-            report.problems.append((sha256, "listed in documents but missing from the archive"))
-    if repair:
-        for sha256, _ in report.problems:
-            url = refetch(archive, sha256, source_urls(data_dir / "journal.db", sha256), timeout)
-            if url:
-                report.repaired.append((sha256, url))
-    return report
+            result.problems.append((sha256, "listed in documents but missing from the archive"))
+    if repair and result.problems:
+        from crawler.run import run_repair
+
+        targets = {sha256: repair_sources(data.journal_path, sha256) for sha256, _ in result.problems}
+        restored = run_repair({sha: sources for sha, sources in targets.items() if sources}, data.path)
+        result.repaired = sorted(restored.items())
+    return result
 
 
-def listed_documents(db_path: Path) -> list[str]:
-    return _read_column(db_path, "select sha256 from documents order by sha256")
+def repair_sources(journal_path: Path, sha256: str) -> list:
+    """Every (URL, portal) this object was fetched from, newest first, with the portal as last defined."""
+    from crawler.config import Portal
+    from crawler.journal import portal_from_row, upgrade
 
-
-def source_urls(journal_path: Path, sha256: str) -> list[str]:
-    """Every URL this object was fetched from, newest first."""
-    return _read_column(
-        journal_path, "select url from fetches where sha256 = ? group by url order by max(id) desc", [sha256]
+    if journal_path.exists():
+        upgrade(journal_path)
+    rows = _rows(
+        journal_path,
+        """select s.url, s.portal, p.crawl_id, p.name, p.kind, p.region, p.start_urls, p.allowed_domains,
+                  p.render, p.max_depth
+           from sources s
+           left join portals p on p.portal = s.portal
+                and p.crawl_id = (select max(crawl_id) from portals q where q.portal = s.portal)
+           where s.sha256 = ? group by s.url order by max(s.id) desc""",
+        [sha256],
+        as_dicts=True,
     )
+    sources = []
+    for row in rows:
+        if row.get("crawl_id") is not None:
+            portal = portal_from_row(row)
+        else:  # a journal from before portals were recorded: the URL's own host
+            host = urlsplit(row["url"]).hostname or ""
+            portal = Portal(id=row["portal"] or host, name=row["portal"] or host, start_urls=(row["url"],),
+                            allowed_domains=(host,))
+        sources.append((row["url"], portal))
+    return sources
 
 
-def _read_column(db_path: Path, sql: str, params=()) -> list:
+def _rows(db_path: Path, sql: str, params=(), as_dicts: bool = False) -> list:
     if not db_path.exists():
         return []
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    if as_dicts:
+        conn.row_factory = sqlite3.Row
     try:
-        return [row[0] for row in conn.execute(sql, params)]
+        rows = conn.execute(sql, params).fetchall()
     except sqlite3.DatabaseError:
         return []
     finally:
         conn.close()
-
-
-def refetch(archive: Archive, sha256: str, urls: list[str], timeout: float) -> str | None:
-    """Restore ``sha256`` from the first URL still serving its exact bytes; returns that URL."""
-    for url in urls:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                data = response.read(MAX_REPAIR_BYTES + 1)
-        except (OSError, ValueError):
-            continue
-        if len(data) > MAX_REPAIR_BYTES:
-            continue
-        try:
-            archive.restore(sha256, data)
-        except ArchiveError:
-            continue
-        return url
-    return None
+    return [dict(row) for row in rows] if as_dicts else rows

@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths of the repo, its fixtures, and a test-output folder."""
+"""Fixtures for every stage's tests (plain helpers are in tests/support.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-REPORTS = FIXTURES / "reports"
-NIANBAO = ROOT / ".venv" / "bin" / "nianbao"
+from .support import ROOT, fixture_files, record_fetches
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +16,35 @@ def test_output() -> Path:
     folder = Path(os.environ.get("NIANBAO_TEST_OUTPUT", ROOT / "test-output"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+class FixtureData(type(Path())):
+    """A DATA path that also carries the fixture reports it was built from."""
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> FixtureData:
+    """DATA with two reports (one fetched from two URLs), a broken file and a 404, loaded."""
+    from loader import load
+
+    data = FixtureData(tmp_path_factory.mktemp("data"))
+    tiantan = next(f for f in fixture_files() if f["file"] == "tiantan-2023.docx")
+    busy = next(f for f in fixture_files() if f.get("is_report") and f["format"] == "pdf" and f.get("consistent") is True
+                and any(v not in (0, None) for v in f["stats"].values()))
+    record_fetches(
+        data,
+        [
+            {"body": tiantan["path"].read_bytes(), "url": "http://p.test/ndbg/天坛2023.docx", "link_text": "天坛街道2023年年报"},
+            {"body": tiantan["path"].read_bytes(), "url": "http://p.test/mirror/report.docx", "link_text": "附件1"},
+            {"body": busy["path"].read_bytes(), "url": "http://p.test/ndbg/busy.pdf", "link_text": busy["title"]},
+            {"body": b"%PDF-1.4\n1 0 obj << /Type /Catalog", "url": "http://p.test/ndbg/broken.pdf",
+             "link_text": "某某2022年政府信息公开工作年度报告"},
+        ],
+        fetch_defaults={"portal": "p", "page_url": "http://p.test/ndbg/"},
+        errors=[{"portal": "p", "url": "http://p.test/gone.pdf", "kind": "http_404", "reason": "HTTP 404", "http_status": 404}],
+        totals={"reports_found": 4, "new": 3, "unchanged": 1, "errors": 1},
+    )
+    summary = load(data)
+    assert summary.extracted == 3 and summary.sources_added == 4
+    data.tiantan, data.busy = tiantan, busy
+    return data

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 
 KEYS = {
     "extract": ["pages_per_s", "pdftotext_pages_per_s", "ratio", "files", "pages", "errors"],

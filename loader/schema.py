@@ -1,0 +1,144 @@
+"""The schema of reports.db: what extraction writes, the journal's copies, search, and views.
+
+The journal's tables (sources, crawls, portal_runs, fetch_errors) are copied
+with the columns ``crawler.journal.TABLES`` defines; ``portals`` holds each
+portal's newest definition. The views give the site and the canned queries one
+definition each of "one report per agency and year" (``chosen_reports``) and of
+the legal deadlines (``report_coverage``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlite_utils
+
+from crawler.journal import TABLES as JOURNAL_TABLES
+from crawler.journal import TableSpec, create_tables
+
+# Journal table -> reports.db table. ``portals`` keeps one row per portal: its newest definition.
+JOURNAL_COPIES: dict[str, TableSpec] = {
+    "sources": JOURNAL_TABLES["sources"],
+    "fetch_errors": JOURNAL_TABLES["fetch_errors"],
+    "crawls": JOURNAL_TABLES["crawls"],
+    "portal_runs": JOURNAL_TABLES["portal_runs"],
+    "portals": replace(JOURNAL_TABLES["portals"], pk="portal", indexes=()),
+}
+
+DOCUMENT_COLUMNS = (
+    "sha256", "title", "agency", "year", "region", "format", "format_version", "pages", "size",
+    "consistent", "needs_ocr", "extract_error", "first_seen", "last_seen", "portal", "url", "filename",
+    "original", "media_type", "extractor_version", "extracted_at", "text",
+)
+
+# 条例 第四十九条: departments publish by 31 January, governments by 31 March of the next year
+# (an unknown kind is held to the later date).
+DEADLINE = "case when {kind} = 'department' then ({year} + 1) || '-01-31' else ({year} + 1) || '-03-31' end"
+
+SCHEMA = f"""
+create table if not exists documents (
+    sha256 text primary key,
+    title text, agency text, year integer, region text,
+    format text, format_version text, pages integer, size integer,
+    consistent integer, needs_ocr integer, extract_error text,
+    first_seen text, last_seen text, portal text, url text, filename text,
+    original text, media_type text, extractor_version text, extracted_at text,
+    text text
+);
+create table if not exists report_stats (
+    sha256 text not null, section integer not null, item text not null, measure text not null,
+    value numeric, page integer, row_label text, column_label text,
+    primary key (sha256, section, item, measure)
+);
+create index if not exists report_stats_key on report_stats(section, item, measure);
+create table if not exists report_checks (
+    sha256 text not null, rule text not null, "column" text not null,
+    expected numeric, found numeric, ok integer
+);
+create index if not exists report_checks_sha256 on report_checks(sha256);
+create table if not exists document_tables (
+    sha256 text not null, page integer, idx integer not null, header_rows integer, rows text,
+    primary key (sha256, idx)
+);
+create table if not exists pages (
+    sha256 text not null, page integer not null, text text,
+    primary key (sha256, page)
+);
+-- Search (see loader/search_index.py): contentless FTS5 indexes holding one token per
+-- CJK character, keyed by documents.rowid and pages.rowid.
+create virtual table if not exists documents_fts using fts5(
+    title, text, content='', tokenize='unicode61 remove_diacritics 2'
+);
+create virtual table if not exists pages_fts using fts5(
+    text, content='', tokenize='unicode61 remove_diacritics 2'
+);
+-- Ranked search as Datasette tables: a MATCH on the hidden "fts" column is pushed
+-- down into the index, and "rank" (bm25, title weighted) can then be sorted on.
+create view if not exists document_search as
+    select f.rowid as rowid, f.documents_fts as fts, f.rank as rank, d.sha256, d.title, d.agency,
+           d.year, d.region, d.portal, d.format, d.pages, d.original, d.text
+    from documents_fts f join documents d on d.rowid = f.rowid;
+create view if not exists page_search as
+    select f.rowid as rowid, f.pages_fts as fts, f.rank as rank, p.sha256, p.page, d.title, d.agency,
+           d.year, d.format, d.original, p.text
+    from pages_fts f join pages p on p.rowid = f.rowid join documents d on d.sha256 = p.sha256;
+create table if not exists nianbao_meta (key text primary key, value text);
+create view if not exists document_versions as
+    select s.url, s.portal, s.sha256, d.title, min(s.fetched_at) as first_fetched,
+           max(s.fetched_at) as last_fetched, count(*) as fetches,
+           (select count(distinct s2.sha256) from sources s2 where s2.url = s.url) as versions_of_url
+    from sources s left join documents d on d.sha256 = s.sha256
+    group by s.url, s.sha256;
+-- One report per agency and year: the same report is often published as PDF and DOCX,
+-- or re-published; totals count it once. Preferred: consistent figures, then the newest.
+create view if not exists chosen_reports as
+    select sha256, agency, year from (
+        select sha256, agency, year, row_number() over (
+            partition by coalesce(agency, sha256), year
+            order by coalesce(consistent, -1) desc, first_seen desc, sha256) as n
+        from documents where year is not null
+    ) where n = 1;
+-- Portal x report year since the first report year: found on time, late (first seen by
+-- the archive after the deadline), missing (deadline passed before the last fetch), not due.
+-- A portal with no report year yet has one row, its year empty.
+create view if not exists report_coverage as
+    with recursive
+    last_fetch(at) as (select substr(max(fetched_at), 1, 10) from sources),
+    span(first, last) as (
+        select min(year), max(max(year), coalesce(cast(substr((select at from last_fetch), 1, 4) as integer) - 1, max(year)))
+        from documents where year is not null
+    ),
+    years(year) as (
+        select first from span where first is not null
+        union all
+        select year + 1 from years where year < (select last from span)
+    ),
+    portal_ids(portal) as (
+        select portal from sources where portal is not null
+        union select portal from portal_runs where portal is not null
+    ),
+    found as (
+        select portal, year, count(*) as reports, min(first_seen) as first_seen
+        from documents where portal is not null and year is not null group by portal, year
+    ),
+    grid as (
+        select i.portal, y.year, p.kind, {DEADLINE.format(kind="p.kind", year="y.year")} as deadline
+        from portal_ids i left join years y left join portals p on p.portal = i.portal
+    )
+    select g.portal, g.year, g.kind, g.deadline, coalesce(f.reports, 0) as reports, f.first_seen,
+        case
+            when f.reports is null then
+                case when (select at from last_fetch) > g.deadline then 'missing' else 'not_due' end
+            when substr(f.first_seen, 1, 10) > g.deadline then 'late'
+            else 'ok'
+        end as status,
+        (select at from last_fetch) as last_fetch
+    from grid g left join found f on f.portal = g.portal and f.year = g.year
+    order by g.portal, g.year;
+"""
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create whatever reports.db lacks (the journal's copies first: the views read them)."""
+    create_tables(db, JOURNAL_COPIES)
+    db.conn.executescript(SCHEMA)

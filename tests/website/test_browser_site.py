@@ -1,0 +1,68 @@
+"""A person using the site in Chromium: search for a two-character word, see the
+highlighted passage, open the report page, download the original."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make system-deps)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_search_snippet_report_page_and_download(browser, live_site, site_data, test_output, tmp_path):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_site + "/")
+    page.fill("#nianbao-q", "复议")
+    page.press("#nianbao-q", "Enter")
+    page.wait_for_url("**/-/search?q=*")
+    first_mark = page.locator(".nianbao-hit .snippet mark").first
+    first_mark.wait_for()
+    assert first_mark.inner_text() == "复议"
+    # The highlight is drawn (a yellow background), not just present in the markup.
+    assert first_mark.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 224, 102)"
+    # Each report hit lists the pages holding the word, linking to the original at that page.
+    page_link = page.locator(".hit-pages a").first.get_attribute("href")
+    assert page_link.startswith("/-/files/")
+    page.screenshot(path=str(test_output / "search-fuyi.png"), full_page=True)
+
+    page.locator(".nianbao-hit .hit-title").first.click()
+    page.wait_for_url("**/-/reports/*")
+    assert page.locator("#table-3").count() == 1
+    sha256 = page.url.rsplit("/", 1)[-1]
+    page.screenshot(path=str(test_output / "report-page.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#download-original")
+    download = info.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == sha256
+
+    page.goto(live_site + "/-/charts")
+    page.locator("svg.nianbao-chart rect").first.wait_for(state="attached")
+    page.screenshot(path=str(test_output / "charts.png"), full_page=True)
+    page.goto(live_site + "/reports/documents?_search=%E8%AF%89%E8%AE%BC")
+    assert page.locator(".nianbao-snippet mark").count() > 0
+    page.screenshot(path=str(test_output / "table-search.png"))
+    context.close()

@@ -1,0 +1,91 @@
+"""``/-/reports/<sha256>``: one report, its figures laid out as the official tables 二, 三
+and 四, the arithmetic checks and every fetch; ``/-/reports/<sha256>/text``: its text."""
+
+from __future__ import annotations
+
+from archive.store import is_sha256
+from extractors.fields import columns, fields, items
+
+from .base import render, reports_db
+
+
+async def report_page(datasette, request):
+    sha256 = request.url_vars["sha256"].lower()
+    db = reports_db(datasette)
+    row = (await db.execute("select * from documents where sha256 = ?", [sha256])).first() if is_sha256(sha256) else None
+    if row is None:
+        return await render(datasette, request, "nianbao_missing.html", {"sha256": sha256}, status=404)
+    document = dict(row)
+    stats = {
+        (r["section"], r["item"], r["measure"]): r["value"]
+        for r in await db.execute("select section, item, measure, value from report_stats where sha256 = ?", [sha256])
+    }
+    checks = [dict(r) for r in await db.execute(
+        'select rule, "column", expected, found, ok from report_checks where sha256 = ? order by ok, rule, "column"', [sha256])]
+    sources = [dict(r) for r in await db.execute(
+        "select url, final_url, portal, page_url, link_text, fetched_at, outcome, http_status from sources "
+        "where sha256 = ? order by fetched_at, id", [sha256])]
+    page_count = (await db.execute("select count(*) from pages where sha256 = ?", [sha256])).single_value()
+    coverage = (await db.execute(
+        "select kind, deadline from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
+    )).first()
+    appeal_results = columns(4)
+    context = {
+        "doc": document,
+        "section2": section2_table(stats),
+        "section3": section3_table(stats),
+        "section4": [(label, [stats.get((4, item, m)) for m, _ in appeal_results]) for item, label in items(4)],
+        "has4": any(key[0] == 4 for key in stats),
+        "applicant_columns": columns(3),
+        "proceedings": items(4),
+        "appeal_results": appeal_results,
+        "checks": checks,
+        "failed_checks": sum(1 for c in checks if not c["ok"]),
+        "sources": sources,
+        "page_count": page_count,
+        "kind": coverage["kind"] if coverage else None,
+        "deadline": coverage["deadline"] if coverage else None,
+    }
+    return await render(datasette, request, "nianbao_report.html", context)
+
+
+def section2_table(stats: dict) -> dict:
+    """Table 二 as printed: one row per item, one column per measure the report has."""
+    rows: dict[str, dict[str, object]] = {}
+    measures: list[str] = []
+    item_labels: dict[str, str] = {}
+    measure_labels: dict[str, str] = {}
+    for field in fields(2):
+        key = (2, field.item, field.measure)
+        if key not in stats:
+            continue
+        head, _, tail = field.label.partition(" / ")
+        item_labels.setdefault(field.item, head)
+        measure_labels.setdefault(field.measure, tail or field.measure)
+        rows.setdefault(field.item, {})[field.measure] = stats[key]
+        if field.measure not in measures:
+            measures.append(field.measure)
+    return {
+        "measures": [(m, measure_labels[m]) for m in measures],
+        "rows": [(item_labels[item], [values.get(m) for m in measures]) for item, values in rows.items()],
+    }
+
+
+def section3_table(stats: dict) -> list[tuple[str, list]]:
+    """Table 三 as printed: its rows in the official order, the seven applicant columns."""
+    rows = []
+    for item, label in items(3):
+        values = [stats.get((3, item, column)) for column, _ in columns(3)]
+        if any(v is not None for v in values) or item in ("received", "handled_total"):
+            rows.append((label, values))
+    return rows
+
+
+async def report_text(datasette, request):
+    sha256 = request.url_vars["sha256"].lower()
+    db = reports_db(datasette)
+    row = (await db.execute("select sha256, title, text, format from documents where sha256 = ?", [sha256])).first() if is_sha256(sha256) else None
+    if row is None:
+        return await render(datasette, request, "nianbao_missing.html", {"sha256": sha256}, status=404)
+    pages = [dict(r) for r in await db.execute("select page, text from pages where sha256 = ? order by page", [sha256])]
+    return await render(datasette, request, "nianbao_text.html", {"doc": dict(row), "text_pages": pages})
