@@ -7,17 +7,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages: chromium renders JavaScript portals and runs the browser tests;
-# fonts-noto-cjk lets it draw Chinese; poppler-utils gives the benchmark its pdftotext baseline.
+# fonts-noto-cjk lets it draw Chinese.
 RUNTIME_PACKAGES := chromium fonts-noto-cjk
-# libreoffice converts legacy .doc/.wps reports (optional at run time; its tests need it).
-TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui
-BENCH_PACKAGES := poppler-utils
+# For the tests, the benchmarks (a test runs them) and the fixture builders: libreoffice converts
+# legacy .doc/.wps reports (optional at run time) and builds fixtures; poppler-utils gives the
+# benchmark its pdftotext baseline and the fixture builder its checks. tests/test_system_programs.py
+# fails when code calls a program these do not install.
+TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui poppler-utils
 
-.PHONY: install system-deps demo crawl serve verify load reextract test bench fixtures clean help
+.PHONY: install system-deps demo crawl serve verify load reextract test test-quick bench fixtures clean help
 
 help:
 	@echo "make demo                          sample portal -> crawl -> Datasette on http://127.0.0.1:$(PORT)"
 	@echo "make test                          the whole test suite"
+	@echo "make test-quick                    the suite without slow and browser tests (under a minute)"
 	@echo "make crawl CONFIG=portals.yml DATA=data   crawl, archive, extract and load"
 	@echo "make serve DATA=data PORT=8001     Datasette over DATA/reports.db"
 	@echo "make verify DATA=data              re-hash every archived original"
@@ -55,13 +58,18 @@ test: $(STAMP)
 	@scripts/system-deps.sh $(TEST_PACKAGES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) system-deps
-	@scripts/system-deps.sh $(BENCH_PACKAGES)
+# The loop while editing: no end-to-end runs, kills, full disks, soffice, benchmark or browser.
+test-quick: $(STAMP)
+	@scripts/system-deps.sh $(TEST_PACKAGES)
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@scripts/system-deps.sh $(TEST_PACKAGES)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Rebuild the committed fixture reports and portals (needs libreoffice-writer, chromium, fonts-noto-cjk).
+# Rebuild the committed fixture reports and portals.
 fixtures: $(STAMP)
-	@scripts/system-deps.sh libreoffice-writer-nogui $(RUNTIME_PACKAGES)
+	@scripts/system-deps.sh $(TEST_PACKAGES)
 	$(BIN)/python fixtures/build_reports.py
 	$(BIN)/python fixtures/build_portals.py
 

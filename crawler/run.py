@@ -10,6 +10,8 @@ record to ``DATA/journal.db``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import multiprocessing
@@ -117,6 +119,7 @@ def in_child(function: Callable, *args) -> tuple:
 
 
 def _child_main(sender, function: Callable, args) -> None:
+    _end_with_parent()
     try:
         result = ("ok", function(*args))
     except (StorageError, OSError, sqlite3.Error) as error:
@@ -131,6 +134,15 @@ def _child_main(sender, function: Callable, args) -> None:
     sender.close()
     logging.shutdown()
     os._exit(0)
+
+
+def _end_with_parent() -> None:
+    """Ask Linux for SIGTERM (a clean Scrapy shutdown) should the parent die first."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 _NOT_INSTALLED = object()

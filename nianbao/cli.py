@@ -215,17 +215,12 @@ def announce(host: str, port: int) -> None:
 @one_line_errors
 def demo(data_dir, port, portal_port):
     """Start the bundled sample portal, crawl it into DATA, and serve the result."""
-    import yaml
-
     from .demo import demo_config, sample_portal
 
     data = DataDir(data_dir)
-    data.path.mkdir(parents=True, exist_ok=True)
     with sample_portal(portal_port) as server:
         click.echo(f"Sample portal running at {server.url}")
-        config = data.path / "demo-portals.yml"
-        config.write_text(yaml.safe_dump(demo_config(server.url), allow_unicode=True), encoding="utf-8")
-        result = data.crawl(config, throttle=False, progress=show_progress())
+        result = data.crawl(demo_config(server.url), throttle=False, progress=show_progress())
         print_crawl_summary(result.summary)
         if result.summary["interrupted"]:
             click.echo("Interrupted.")

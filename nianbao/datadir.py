@@ -85,7 +85,7 @@ class DataDir:
 
     def crawl(
         self,
-        config: str | os.PathLike,
+        config: str | os.PathLike | dict,
         *,
         portals: tuple[str, ...] | list[str] = (),
         throttle: bool = True,
@@ -96,19 +96,22 @@ class DataDir:
     ) -> CrawlResult:
         """Crawl the portals of ``config`` (or those of its ids in ``portals``), then load.
 
+        ``config`` is a portals file or its content as a mapping (``{"portals": [...]}``).
         ``throttle=False`` switches politeness delays off (local mirrors, tests);
         ``settings`` overrides Scrapy settings. Raises ConfigError for a bad
         portals file, LockedError, StorageError when DATA could not take the files.
         """
-        from crawler.config import load_portals, select_portals
+        from crawler.config import load_portals, parse_portals, select_portals
         from crawler.run import run_crawl
         from crawler.settings import FAST_SETTINGS
 
-        chosen = select_portals(load_portals(config), portals, str(config))
+        label = "(portals given in Python)" if isinstance(config, dict) else str(config)
+        defined = parse_portals(config, label) if isinstance(config, dict) else load_portals(config)
+        chosen = select_portals(defined, portals, label)
         run_settings = {**({} if throttle else FAST_SETTINGS), **(settings or {})}
         with self.lock():
             self.archive.clean_incoming()  # leftovers of a killed run
-            summary = run_crawl(chosen, self.path, config_label=str(config), settings=run_settings, progress=progress)
+            summary = run_crawl(chosen, self.path, config_label=label, settings=run_settings, progress=progress)
             loaded = self.load(workers=workers, progress=progress) if load else None
         return CrawlResult(summary, loaded)
 
@@ -137,9 +140,9 @@ class DataDir:
         if not self.archive.root.is_dir():
             raise DataError(f"{self.path}: no archive here (expected {self.archive.root})")
         if not repair:
-            return verify(self)
+            return verify(self.path)
         with self.lock():
-            return verify(self, repair=True)
+            return verify(self.path, repair=True)
 
     # --- the site ---------------------------------------------------------------------
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from .datadir import DataDir
+from archive import Archive
 
 
 @dataclass
@@ -33,23 +31,24 @@ class VerifyResult:
         return not self.unrepaired
 
 
-def verify(data: DataDir, repair: bool = False) -> VerifyResult:
-    """Re-hash every archived object and check every ``documents`` row has its object."""
+def verify(data_dir: Path, repair: bool = False) -> VerifyResult:
+    """Re-hash every object of ``DATA/archive`` and check every ``documents`` row has its object."""
+    archive, db_path, journal_path = Archive(data_dir / "archive"), data_dir / "reports.db", data_dir / "journal.db"
     result = VerifyResult()
     present = set()
-    for sha256, path, problem in data.archive.verify():
+    for sha256, path, problem in archive.verify():
         result.checked += 1
         present.add(sha256)
         if problem:
             result.problems.append((sha256, f"{path}: {problem}"))
-    for (sha256,) in _rows(data.db_path, "select sha256 from documents order by sha256"):
+    for (sha256,) in _rows(db_path, "select sha256 from documents order by sha256"):
         if sha256 not in present:
             result.problems.append((sha256, "listed in documents but missing from the archive"))
     if repair and result.problems:
         from crawler.run import run_repair
 
-        targets = {sha256: repair_sources(data.journal_path, sha256) for sha256, _ in result.problems}
-        restored = run_repair({sha: sources for sha, sources in targets.items() if sources}, data.path)
+        targets = {sha256: repair_sources(journal_path, sha256) for sha256, _ in result.problems}
+        restored = run_repair({sha: sources for sha, sources in targets.items() if sources}, data_dir)
         result.repaired = sorted(restored.items())
     return result
 

@@ -135,6 +135,15 @@ def rows(database: Path, sql: str, params=()) -> list[dict]:
         conn.close()
 
 
+def reports_tuples(data: Path, sql: str, params=()) -> list[tuple]:
+    """Rows of a query on ``DATA/reports.db``, as tuples."""
+    conn = sqlite3.connect(f"file:{data / 'reports.db'}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def journal_rows(data: Path, sql: str, params=()) -> list[dict]:
     return rows(data / "journal.db", sql, params)
 

@@ -10,8 +10,9 @@ import json
 import subprocess
 import sys
 
-from tests.support import ROOT
+import pytest
 
+from tests.support import ROOT
 
 KEYS = {
     "extract": ["pages_per_s", "pdftotext_pages_per_s", "ratio", "files", "pages", "errors"],
@@ -22,6 +23,7 @@ KEYS = {
 }
 
 
+@pytest.mark.slow
 def test_tiny_bench_writes_every_key(tmp_path):
     output = tmp_path / "results.json"
     subprocess.run(

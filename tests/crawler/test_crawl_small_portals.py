@@ -3,8 +3,12 @@ with no report, a server answering 503 with Retry-After, one that never answers.
 
 from __future__ import annotations
 
+import pytest
+
 from nianbao.demo import PortalServer
 from tests.support import crawl, journal_rows
+
+pytestmark = pytest.mark.slow  # retries and timeouts take their time
 
 GBK_HOME = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>政府信息公开_某县人民政府</title></head><body>

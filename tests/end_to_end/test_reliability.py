@@ -98,10 +98,36 @@ def test_verify_repair_restores_a_damaged_object_from_its_source(portal, referen
     victim = next(iter(Archive(data / "archive").paths()))
     victim.chmod(0o644)
     victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+    portal.clear_log()
     finished = subprocess.run([str(NIANBAO), "verify", str(data), "--repair"], capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stdout
     assert f"REPAIRED {victim.name[:64]}" in finished.stdout
     assert all(problem is None for problem in archive_state(data).values())
+    # The repair went through the crawler's own fetch path: robots.txt first, the project's User-Agent.
+    log = list(portal.requests)
+    assert log[0]["path"] == "/robots.txt"
+    assert len(log) >= 2 and all(entry["headers"].get("User-Agent", "").startswith("nianbao/") for entry in log)
+    assert not any("If-None-Match" in entry["headers"] for entry in log)  # the body is the point
+
+
+def test_repair_refuses_a_source_robots_txt_now_forbids(portal, reference, tmp_path):
+    data = tmp_path / "data"
+    subprocess.run(["cp", "-a", str(reference), str(data)], check=True)
+    conn = sqlite3.connect(data / "journal.db")
+    (url,) = conn.execute("select url from sources where url like '%/uploads/%' order by id limit 1").fetchone()
+    # The object's only source is now a path the portal's robots.txt disallows.
+    with conn:
+        sha = conn.execute("select sha256 from sources where url = ?", [url]).fetchone()[0]
+        conn.execute("update sources set url = ? where sha256 = ?", [portal.url + "private/2016/P020170120000005.pdf", sha])
+    conn.close()
+    victim = Archive(data / "archive").path_for(sha)
+    victim.chmod(0o644)
+    victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+    portal.clear_log()
+    finished = subprocess.run([str(NIANBAO), "verify", str(data), "--repair"], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 1
+    assert f"FAILED {sha}" in finished.stdout
+    assert "/private/2016/P020170120000005.pdf" not in [entry["path"] for entry in portal.requests]
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")

@@ -84,6 +84,7 @@ def test_docx_with_external_entity_is_refused(tmp_path):
     assert "root:" not in message
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_SOFFICE, reason="no soffice")
 def test_encrypted_pdf(tmp_path):
     from .report_docx import build_report_docx, sample_figures
@@ -98,6 +99,7 @@ def test_encrypted_pdf(tmp_path):
     fails_with(tmp_path / "secret.pdf", "encrypted")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_SOFFICE, reason="no soffice")
 def test_legacy_doc_is_converted_and_read(tmp_path):
     from .report_docx import build_report_docx, sample_figures

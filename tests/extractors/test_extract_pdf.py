@@ -60,6 +60,7 @@ def libreoffice_pdf(tmp_path_factory):
     return cells, folder / "made.pdf"
 
 
+@pytest.mark.slow
 def test_libreoffice_pdf_every_figure(libreoffice_pdf):
     cells, path = libreoffice_pdf
     result = extract(path)

@@ -67,6 +67,7 @@ def mutate_docx_member(data: bytes, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["pdf", "docx", "docx-xml"]), seed=st.integers(0, 2**32 - 1))
 def test_mutated_files_extract_or_fail_cleanly(tmp_path_factory, kind, seed):

@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from pathlib import Path
 
+from archive import Archive
 from crawler.journal import Journal
 from extractors import EXTRACTOR_VERSION
 from loader import load
-from tests.support import portal_definitions
+from tests.support import fixture_files, portal_definitions, record_fetches
+from tests.support import reports_tuples as rows
 from website.search import fts_query
-
-
-def rows(small_data: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(small_data / "reports.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_documents_sources_errors_and_crawls(small_data):
@@ -105,3 +98,32 @@ def test_a_later_fetch_updates_only_its_document(small_data):
     first_seen = before[tiantan_sha].split("|")[0]
     assert after.pop(tiantan_sha) == f"{first_seen}|2099-01-01T00:00:00+00:00"
     assert after == {sha: value for sha, value in before.items() if sha != tiantan_sha}
+
+
+def test_portals_hold_each_portals_newest_definition(tmp_path):
+    first = {"id": "p", "name": "旧名", "start_urls": ["http://p.test/"], "kind": "government", "region": "某市"}
+    record_fetches(tmp_path, [], portals=[first, {"id": "q", "start_urls": ["http://q.test/"]}])
+    record_fetches(tmp_path, [], portals=[{**first, "name": "新名", "kind": "department"}])
+    load(tmp_path)
+    portals = {row[0]: row[1:] for row in rows(tmp_path, "select portal, name, kind, region, crawl_id from portals")}
+    assert portals == {"p": ("新名", "department", "某市", 2), "q": ("q", None, None, 1)}
+
+
+def test_a_journal_of_the_previous_version_is_upgraded_and_loaded(tmp_path):
+    """Journals written before the rename kept fetches in a table called ``fetches``."""
+    report = next(f for f in fixture_files() if f.get("is_report") and f["format"] == "docx")
+    stored = Archive(tmp_path / "archive").put_bytes(report["path"].read_bytes())
+    conn = sqlite3.connect(tmp_path / "journal.db")
+    conn.executescript(
+        "create table crawls (id integer primary key, started_at text, status text, portals integer);"
+        "create table fetches (id integer primary key, crawl_id integer, portal text, url text, sha256 text,"
+        " outcome text, fetched_at text);"
+        "insert into crawls values (1, '2024-01-01T00:00:00+00:00', 'finished', 1);"
+    )
+    conn.execute("insert into fetches values (1, 1, 'p', 'http://p.test/a.docx', ?, 'new', '2024-01-01T00:00:00+00:00')",
+                 [stored.sha256])
+    conn.commit()
+    conn.close()
+    summary = load(tmp_path)
+    assert (summary.sources_added, summary.extracted) == (1, 1)
+    assert rows(tmp_path, "select url, portal from documents") == [("http://p.test/a.docx", "p")]

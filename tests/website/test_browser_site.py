@@ -4,18 +4,16 @@ highlighted passage, open the report page, download the original."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
+from crawler.settings import BROWSER_ARGS, find_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+CHROMIUM = find_chromium()  # the Chromium the crawler renders with
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make system-deps)"),
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make system-deps)"),
 ]
 
 
@@ -24,7 +22,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
         yield browser
         browser.close()
 

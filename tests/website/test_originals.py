@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,14 +12,7 @@ import pytest
 from datasette.app import Datasette
 
 from nianbao import DataDir
-
-
-def rows(small_data: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(small_data / "reports.db")
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.support import reports_tuples as rows
 
 
 def datasette(small_data: Path) -> Datasette:

@@ -54,6 +54,7 @@ def test_attach_is_refused(live_site, statement):
     assert [row["name"] for row in listed] == ["main"]
 
 
+@pytest.mark.slow
 def test_long_running_queries_are_stopped(live_site):
     started = time.perf_counter()
     response = sql(live_site, "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c")
