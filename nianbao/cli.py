@@ -198,14 +198,11 @@ def verify(data_dir, repair):
 @one_line_errors
 def serve(data_dir, host, port, metadata):
     """Publish DATA/reports.db with Datasette."""
-    data = DataDir(data_dir)
-    data.datasette(metadata=metadata)  # fails early, with one line, when there is nothing to serve
-    announce(host, port)
-    data.serve(host, port, metadata=metadata)
+    DataDir(data_dir).serve(host, port, metadata=metadata, ready=announce)
 
 
-def announce(host: str, port: int) -> None:
-    click.echo(f"Serving the archive at http://{host}:{port}/ (documents: http://{host}:{port}/reports/documents). Ctrl-C stops.")
+def announce(url: str) -> None:
+    click.echo(f"Serving the archive at {url} (documents: {url}reports/documents). Ctrl-C stops.")
 
 
 @cli.command()
@@ -228,5 +225,4 @@ def demo(data_dir, port, portal_port):
         print_load_summary(result.load, data_dir)
         click.echo(f"Open http://127.0.0.1:{port}/reports/documents to browse the reports; "
                    f"try a search such as http://127.0.0.1:{port}/reports/documents?_search=行政处罚")
-        announce("127.0.0.1", port)
-        data.serve("127.0.0.1", port)
+        data.serve("127.0.0.1", port, ready=announce)

@@ -21,7 +21,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from archive import Archive
 
@@ -158,14 +158,26 @@ class DataDir:
         text = Path(metadata).read_text(encoding="utf-8") if metadata else METADATA.read_text(encoding="utf-8")
         return Datasette([str(self.db_path)], metadata=yaml.safe_load(text), settings={**SITE_SETTINGS, **(settings or {})})
 
-    def serve(self, host: str = "127.0.0.1", port: int = 8001, *, metadata: str | os.PathLike | None = None) -> None:
-        """Serve the site until Ctrl-C (uvicorn, as ``datasette serve`` does)."""
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8001,
+        *,
+        metadata: str | os.PathLike | None = None,
+        ready: Callable[[str], None] | None = None,
+    ) -> None:
+        """Serve the site until Ctrl-C (uvicorn, as ``datasette serve`` does).
+
+        ``ready(url)`` is called once the database and the port have been checked.
+        """
         import asyncio
 
         import uvicorn
 
         ds = self.datasette(metadata=metadata)
         _check_port(host, port)
+        if ready is not None:
+            ready(f"http://{host}:{port}/")
         asyncio.run(ds.invoke_startup())
         try:
             uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
