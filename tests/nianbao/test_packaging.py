@@ -20,16 +20,14 @@ pytestmark = pytest.mark.slow
 
 
 def source_copy(target: Path) -> Path:
-    """The checkout's files as git sees them (no build/ leftovers, no .venv), links kept."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if not source.exists() and not source.is_symlink():
-            continue  # deleted in the work tree
-        destination = target / name
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination, follow_symlinks=False)
+    """The checkout without what builds and runs leave in it (no stale build/, no .venv), links kept."""
+    top_level = {".git", ".venv", "build", "data", "test-output", ".pytest_cache", ".hypothesis"}
+
+    def leftovers(folder: str, names: list[str]) -> set[str]:
+        here = {name for name in names if name == "__pycache__" or name.endswith(".egg-info")}
+        return here | (top_level & set(names) if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, target, symlinks=True, ignore=leftovers)
     return target
 
 
@@ -39,7 +37,7 @@ def installed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("install")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    finished = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(source_copy(root / "src"))],
+    finished = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(source_copy(root / "src"))],
                               capture_output=True, text=True, timeout=900)
     assert finished.returncode == 0, finished.stderr[-3000:]
     return venv / "bin"
