@@ -19,6 +19,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# Data folders (templates, static files, the sample portal) are package data, not packages:
+# setuptools need not warn about each.
+PYTHONWARNINGS="ignore:Package ':UserWarning" .venv/bin/python -m pip install --quiet -e '.[test]'
 touch .venv/.installed
 echo "nianbao installed in .venv ($(.venv/bin/nianbao --version))"
