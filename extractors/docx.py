@@ -33,7 +33,7 @@ def read_docx(path: str | Path) -> tuple[str, list[Table], int | None]:
             blocks.append(_paragraph_text(element))
         elif element.tag == qn("w:tbl"):
             grid = table_grid(element)
-            tables.append(Table(page=None, index=len(tables), rows=grid, header_rows=count_header_rows(grid)))
+            tables.append(Table(page=None, index=len(tables), rows=grid, header_rows=count_header_rows(grid), reading="docx"))
             blocks.append("\n".join("\t".join(c for c in row if c) for row in grid))
         elif element.tag == qn("w:sdt"):
             for p in element.iter(qn("w:p")):

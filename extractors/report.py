@@ -201,6 +201,14 @@ def _value(cell: str | None):
         return None
 
 
+def _stat(table: Table, row: int, column: int, section: int, item: str, measure: str, cell, row_label, column_label) -> Stat:
+    """A figure read from ``table``'s cell at (row, column), with where it was read."""
+    return Stat(
+        section, item, measure, _value(cell), table.page_of(row), row_label, column_label,
+        bbox=table.box_of(row, column), cell=(table.index, row, column), reading=table.reading,
+    )
+
+
 def _table3_applications(table: Table, inherited: dict[int, str] | None) -> tuple[list[Stat], dict[int, str] | None]:
     """Table 三 (applications received and handled): rows → items, header columns → applicant columns."""
     rows = table.rows
@@ -235,7 +243,6 @@ def _table3_applications(table: Table, inherited: dict[int, str] | None) -> tupl
             while len(values) > len(APPLICANT_COLUMNS) and values[0][1] == "":
                 values.pop(0)
             cells = values[-len(APPLICANT_COLUMNS) :] if len(values) >= len(APPLICANT_COLUMNS) else []
-            cells = [(i, c) for i, (_, c) in enumerate(cells)] if not colmap else cells
         group = request_group(label) or group
         item = request_item(label, group)
         if item in ("received", "carried_over", "granted", "partially_granted", "handled_total", "carried_forward"):
@@ -245,9 +252,7 @@ def _table3_applications(table: Table, inherited: dict[int, str] | None) -> tupl
         positional = not colmap or any(i not in colmap for i, _ in cells)
         for k, (i, cell) in enumerate(cells):
             measure = APPLICANT_COLUMNS[k] if positional else colmap[i]
-            stats.append(
-                Stat(3, item, measure, _value(cell), table.page_of(r), label, labels.get(i, measure))
-            )
+            stats.append(_stat(table, r, i, 3, item, measure, cell, label, labels.get(i, measure)))
     return stats, colmap or inherited
 
 
@@ -270,14 +275,14 @@ def _table4_appeals(table: Table) -> list[Stat]:
     for r in (figures or [b for b in blanks if b > 0])[:1]:
         row = table.rows[r]
         if len(cols) == 15 and all(i < len(row) and row[i] is not None for i, _ in cols):
-            cells = [(row[i], label) for i, label in cols]
+            cells = [(i, row[i], label) for i, label in cols]
         else:
-            cells = [(c, "") for c in row if c is not None and is_value(c)][:15]
+            cells = [(i, c, "") for i, c in enumerate(row) if c is not None and is_value(c)][:15]
         if len(cells) != 15:
             continue
-        for k, (cell, label) in enumerate(cells):
+        for k, (i, cell, label) in enumerate(cells):
             group, outcome = APPEAL_GROUPS[k // 5], APPEAL_COLUMNS[k % 5]
-            stats.append(Stat(4, group, outcome, _value(cell), table.page_of(r), APPEAL_GROUP_LABELS[group], label or outcome))
+            stats.append(_stat(table, r, i, 4, group, outcome, cell, APPEAL_GROUP_LABELS[group], label or outcome))
     return stats
 
 
@@ -304,11 +309,11 @@ def _table2_proactive(table: Table, measures: list[tuple[int, str, str]]) -> tup
         values = [(i, c) for i, c in enumerate(row) if i > first_col and c is not None]
         by_col = dict(values)
         if all(i in by_col for i, _, _ in measures):
-            pairs = [(by_col[i], m, h) for i, m, h in measures]
+            pairs = [(i, by_col[i], m, h) for i, m, h in measures]
         else:
-            pairs = [(c, m, h) for (_, c), (_, m, h) in zip(values, measures)]
-        for cell, measure, header in pairs:
+            pairs = [(i, c, m, h) for (i, c), (_, m, h) in zip(values, measures)]
+        for i, cell, measure, header in pairs:
             if not is_value(cell):
                 continue
-            stats.append(Stat(2, item, measure, _value(cell), table.page_of(r), first, header))
+            stats.append(_stat(table, r, i, 2, item, measure, cell, first, header))
     return stats, measures

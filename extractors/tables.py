@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Table
+from .model import Box, Table
 from .numbers import is_number
 
 COLUMN_TOLERANCE = 3.0  # points: left edges closer than this are one column
@@ -48,17 +48,21 @@ def column_edges(rows: list[list[Cell]]) -> list[float]:
     return edges
 
 
-def build_grid(rows: list[list[Cell]]) -> list[list[str | None]]:
-    """Lay positioned cells on one grid; covered positions are None."""
+def build_grid(rows: list[list[Cell]]) -> tuple[list[list[str | None]], list[list[Box | None]]]:
+    """Lay positioned cells on one grid; covered positions are None. Returns the texts and
+    each position's cell box."""
     edges = column_edges(rows)
-    grid = []
+    grid, boxes = [], []
     for row in rows:
         out: list[str | None] = [None] * len(edges)
+        out_boxes: list[Box | None] = [None] * len(edges)
         for cell in row:
             i = min(range(len(edges)), key=lambda k: abs(edges[k] - cell.x0))
             out[i] = cell.text
+            out_boxes[i] = (cell.x0, cell.top, cell.x1, cell.bottom)
         grid.append(out)
-    return grid
+        boxes.append(out_boxes)
+    return grid, boxes
 
 
 def continues(prev: RawTable, nxt: RawTable) -> bool:
@@ -95,23 +99,27 @@ def join_tables(raw: list[RawTable]) -> list[Table]:
             groups.append([t])
     tables = []
     for index, group in enumerate(groups):
-        grid = build_grid([row for t in group for row in t.rows])
+        grid, grid_boxes = build_grid([row for t in group for row in t.rows])
         rows: list[list[str | None]] = []
+        boxes: list[list[Box | None]] = []
         pages: list[int] = []
         start = 0
         for part_number, part in enumerate(group):
             part_rows = grid[start : start + len(part.rows)]
+            part_boxes = grid_boxes[start : start + len(part.rows)]
             start += len(part.rows)
             if part_number:
                 header = {_row_key(r) for r in rows[: count_header_rows(rows)]}
                 while part_rows and _row_key(part_rows[0]) in header:
-                    part_rows = part_rows[1:]
+                    part_rows, part_boxes = part_rows[1:], part_boxes[1:]
                 if part_rows and rows and _is_split_remainder(rows[-1], part_rows[0]):
                     rows[-1] = _merge_rows(rows[-1], part_rows[0])
-                    part_rows = part_rows[1:]
+                    part_rows, part_boxes = part_rows[1:], part_boxes[1:]
             rows.extend(part_rows)
+            boxes.extend(part_boxes)
             pages.extend([part.page] * len(part_rows))
-        tables.append(Table(page=group[0].page, index=index, rows=rows, header_rows=count_header_rows(rows), row_pages=pages))
+        tables.append(Table(page=group[0].page, index=index, rows=rows, header_rows=count_header_rows(rows),
+                            row_pages=pages, boxes=boxes, reading="ruled"))
     return tables
 
 

@@ -80,10 +80,13 @@ def extract_for_load(path: Path) -> dict:
     }
     page_texts = list(result.page_texts or [])
     tables = [
-        {"page": table.page, "idx": table.index, "header_rows": table.header_rows, "rows": json.dumps(table.rows, ensure_ascii=False)}
+        {
+            "page": table.page, "idx": table.index, "reading": table.reading, "header_rows": table.header_rows,
+            "rows": json.dumps(table.rows, ensure_ascii=False),
+        }
         for table in result.tables
     ]
-    stats, checks = [], []
+    stats, checks, quality = [], [], []
     if report is not None:
         row.update(
             title=report.title,
@@ -92,24 +95,34 @@ def extract_for_load(path: Path) -> dict:
             region=report.region,
             format_version=report.format_version,
             consistent=None if report.consistent is None else int(report.consistent),
+            figures_quality=report.figures_quality,
         )
-        stats = [
-            {
-                "section": stat.section,
-                "item": stat.item,
-                "measure": stat.measure,
-                "value": stat.value,
-                "page": stat.page,
-                "row_label": stat.row_label,
-                "column_label": stat.column_label,
-            }
-            for stat in report.stats
-        ]
+        stats = [stat_row(stat) for stat in report.stats]
         checks = [
             {"rule": c.rule, "column": c.column, "expected": c.expected, "found": c.found, "ok": int(bool(c.ok))}
             for c in report.checks
         ]
-    return {"document": row, "pages": page_texts, "tables": tables, "stats": stats, "checks": checks}
+        quality = [
+            {
+                "section": q.section, "status": q.status, "reading": q.reading, "expected": q.expected,
+                "identified": q.identified, "disagreements": json.dumps(q.disagreements) if q.disagreements else None,
+                "note": q.note or None,
+            }
+            for q in report.quality
+        ]
+    return {"document": row, "pages": page_texts, "tables": tables, "stats": stats, "checks": checks, "quality": quality}
+
+
+def stat_row(stat) -> dict:
+    """A figure as a report_stats row: value, labels as printed, and where it was read."""
+    x0, top, x1, bottom = stat.bbox or (None, None, None, None)
+    table_idx, table_row, table_col = stat.cell or (None, None, None)
+    return {
+        "section": stat.section, "item": stat.item, "measure": stat.measure, "value": stat.value,
+        "page": stat.page, "row_label": stat.row_label, "column_label": stat.column_label,
+        "x0": x0, "top": top, "x1": x1, "bottom": bottom,
+        "table_idx": table_idx, "table_row": table_row, "table_col": table_col, "reading": stat.reading or None,
+    }
 
 
 class Loader:
@@ -232,6 +245,7 @@ class Loader:
             self._replace_document(sha256, document)
             self._insert_rows("report_stats", [{"sha256": sha256, **stat} for stat in data["stats"]])
             self._insert_rows("report_checks", [{"sha256": sha256, **check} for check in data["checks"]])
+            self._insert_rows("report_tables", [{"sha256": sha256, **row} for row in data.get("quality", [])])
             self._insert_rows("document_tables", [{"sha256": sha256, **table} for table in data["tables"]])
             self._insert_rows(
                 "pages",
@@ -280,7 +294,7 @@ class Loader:
         if old is not None:
             self.index.remove_document(*old)
         self.index.remove_pages(self.db.execute("select rowid, text from pages where sha256 = ?", [sha256]).fetchall())
-        for table in ("report_stats", "report_checks", "document_tables", "pages"):
+        for table in ("report_stats", "report_checks", "report_tables", "document_tables", "pages"):
             self.db.execute(f"delete from [{table}] where sha256 = ?", [sha256])
         document.pop("sniffed_format", None)
         row = {column: document.get(column) for column in DOCUMENT_COLUMNS}

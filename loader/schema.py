@@ -27,8 +27,8 @@ JOURNAL_COPIES: dict[str, TableSpec] = {
 
 DOCUMENT_COLUMNS = (
     "sha256", "title", "agency", "year", "region", "format", "format_version", "pages", "size",
-    "consistent", "needs_ocr", "extract_error", "first_seen", "last_seen", "portal", "url", "filename",
-    "original", "media_type", "extractor_version", "extracted_at", "text",
+    "consistent", "figures_quality", "needs_ocr", "extract_error", "first_seen", "last_seen", "portal", "url",
+    "filename", "original", "media_type", "extractor_version", "extracted_at", "text",
 )
 
 # 条例 第四十九条: departments publish by 31 January, governments by 31 March of the next year
@@ -40,7 +40,7 @@ create table if not exists documents (
     sha256 text primary key,
     title text, agency text, year integer, region text,
     format text, format_version text, pages integer, size integer,
-    consistent integer, needs_ocr integer, extract_error text,
+    consistent integer, figures_quality text, needs_ocr integer, extract_error text,
     first_seen text, last_seen text, portal text, url text, filename text,
     original text, media_type text, extractor_version text, extracted_at text,
     text text
@@ -48,6 +48,8 @@ create table if not exists documents (
 create table if not exists report_stats (
     sha256 text not null, section integer not null, item text not null, measure text not null,
     value numeric, page integer, row_label text, column_label text,
+    x0 real, top real, x1 real, bottom real,
+    table_idx integer, table_row integer, table_col integer, reading text,
     primary key (sha256, section, item, measure)
 );
 create index if not exists report_stats_key on report_stats(section, item, measure);
@@ -56,8 +58,13 @@ create table if not exists report_checks (
     expected numeric, found numeric, ok integer
 );
 create index if not exists report_checks_sha256 on report_checks(sha256);
+create table if not exists report_tables (
+    sha256 text not null, section integer not null, status text, reading text,
+    expected integer, identified integer, disagreements text, note text,
+    primary key (sha256, section)
+);
 create table if not exists document_tables (
-    sha256 text not null, page integer, idx integer not null, header_rows integer, rows text,
+    sha256 text not null, page integer, idx integer not null, reading text, header_rows integer, rows text,
     primary key (sha256, idx)
 );
 create table if not exists pages (
@@ -139,6 +146,17 @@ create view if not exists report_coverage as
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
-    """Create whatever reports.db lacks (the journal's copies first: the views read them)."""
+    """Create whatever reports.db lacks (the journal's copies first: the views read them),
+    and add the columns a table of an older reports.db lacks."""
     create_tables(db, JOURNAL_COPIES)
     db.conn.executescript(SCHEMA)
+    wanted = sqlite_utils.Database(memory=True)
+    create_tables(wanted, JOURNAL_COPIES)
+    wanted.conn.executescript(SCHEMA)
+    for table in wanted.table_names():
+        if table.endswith(("_fts", "_data", "_idx", "_docsize", "_config", "_content")) or table not in db.table_names():
+            continue
+        have = set(db[table].columns_dict)
+        for column in wanted[table].columns:
+            if column.name not in have:
+                db.execute(f"alter table [{table}] add column [{column.name}] {column.type}")
