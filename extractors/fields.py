@@ -29,6 +29,12 @@ class Field:
     item: str
     measure: str
     label: str
+    note: str = ""
+
+    @property
+    def old_format_only(self) -> bool:
+        """A row of the 2019/2020 trial format that the 2021 format dropped."""
+        return "old format" in self.note
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ def _spec() -> _Spec:
         if line.startswith("section,"):
             continue
         row = next(rows)
-        field = Field(int(row["section"]), row["item"], row["column"], row["label_zh"])
+        field = Field(int(row["section"]), row["item"], row["column"], row["label_zh"], row.get("note") or "")
         fields.append(field)
         if field.measure == "*":
             if declared is None and field.section not in columns:
@@ -99,3 +105,31 @@ def canonical_fields() -> dict[tuple[int, str, str], str]:
         for measure in measures:
             expanded[(field.section, field.item, measure)] = field.label
     return expanded
+
+
+# Table 三's （六）其他处理: three sub-rows in the 2021 format, one row in 2019/2020 (and in
+# some 2021-format reports too).
+OTHER_SUB_ITEMS = ("other.no_correction", "other.fee_unpaid", "other.other")
+
+
+def format_keys(section: int, version: str, other_as_one_row: bool | None = None) -> list[str]:
+    """The figure keys ("section.item.measure") one table of a report in ``version`` prints.
+
+    Table 二 differs between the formats; table 三 prints （六） as one row
+    (``other_as_one_row``, default: as its format does) or as three sub-rows.
+    """
+    if other_as_one_row is None:
+        other_as_one_row = version != "2021"
+    keys: list[str] = []
+    for field in fields(section):
+        if section == 2 and field.old_format_only != (version == "2019"):
+            continue
+        if section == 3 and (field.item == "other") != other_as_one_row and (
+            field.item == "other" or field.item in OTHER_SUB_ITEMS
+        ):
+            continue
+        for measure in column_keys(section) if field.measure == "*" else [field.measure]:
+            key = f"{section}.{field.item}.{measure}"
+            if key not in keys:
+                keys.append(key)
+    return keys

@@ -57,9 +57,22 @@ def applicant_column(label: str | None) -> str | None:
     return None
 
 
+_PROCEEDING_WORDS = ("行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉")
+
+
 def appeal_column(label: str | None) -> str | None:
-    """Header text of a section-四 outcome column → upheld/corrected/other/pending/total."""
-    return APPEAL_LABELS.get(compact(label))
+    """Header text of a section-四 result column → upheld/corrected/other/pending/total.
+
+    The text may carry the proceeding it sits under first (行政复议结果维持, as a header
+    read column by column gives it), never anything else.
+    """
+    c = compact(label)
+    if c in APPEAL_LABELS:
+        return APPEAL_LABELS[c]
+    for text, key in APPEAL_LABELS.items():
+        if c.endswith(text) and c[: -len(text)] in _PROCEEDING_WORDS:
+            return key
+    return None
 
 
 # Section 三 rows. Sub-items are found by words no other row has.
@@ -78,8 +91,8 @@ _SUBITEMS = [
     ("仍不明确", "unavailable.unclear_after_correction"),
     ("信访", "not_processed.petition"),
     ("重复申请", "not_processed.duplicate"),
-    ("出版物", "not_processed.publication"),
-    ("反复申请", "not_processed.excessive"),
+    ("出版", "not_processed.publication"),
+    ("反复", "not_processed.excessive"),
     ("重新出具", "not_processed.confirmation"),
     ("确认", "not_processed.confirmation"),
     ("不补正", "other.no_correction"),
@@ -103,35 +116,49 @@ def request_group(label: str) -> str | None:
     return None
 
 
-def request_item(label: str, group: str | None = None) -> str | None:
-    """A section-三 row label → canonical item, given the result group the row sits in.
+def request_items(label: str, group: str | None = None) -> list[str]:
+    """Every canonical section-三 row ``label`` names, in the order of their rules.
 
-    ``group`` matters only for the bare "3.其他" row (other.other) and for （六）其他处理
-    printed as one row without sub-items (item ``other``).
+    One item for a row's label; two or more when labels of several rows ran together
+    (a row that cannot be told). ``group`` (the result group the row sits in) matters
+    only for the bare "3.其他" row (other.other) and for （六）其他处理 printed as one row
+    without sub-items (item ``other``).
     """
     c = compact(label)
     if not c:
-        return None
+        return []
+    found: list[str] = []
+
+    def add(item: str) -> None:
+        if item not in found:
+            found.append(item)
+
     if "结转下年度" in c or "下年度继续" in c:
-        return "carried_forward"
+        add("carried_forward")
     if "本年新收" in c:
-        return "received"
+        add("received")
     if "上年结转" in c:
-        return "carried_over"
+        add("carried_over")
     if "部分公开" in c:
-        return "partially_granted"
+        add("partially_granted")
     if "予以公开" in c:
-        return "granted"
+        add("granted")
     for word, item in _SUBITEMS:
         if word in c:
-            return item
+            add(item)
     if "总计" in c or "合计" in c:
-        return "handled_total"
+        add("handled_total")
     if re.search(r"(^|\d\.?|[)])其他$", c) and (group == "other" or "其他处理" in c[:-2]):
-        return "other.other"
-    if c.endswith("其他处理"):
-        return "other"
-    return None
+        add("other.other")
+    elif c.endswith("其他处理") and not found:
+        add("other")
+    return found
+
+
+def request_item(label: str, group: str | None = None) -> str | None:
+    """The one canonical section-三 row ``label`` names; None for none or several."""
+    items = request_items(label, group)
+    return items[0] if len(items) == 1 else None
 
 
 # Section 二.

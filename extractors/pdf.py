@@ -1,10 +1,11 @@
-"""PDF → page texts and ruled tables, the document opened once, in one pass over the pages.
+"""PDF → page texts and two readings of the tables, the document opened once, in one pass.
 
 The text layer of every page comes from PDFium, close to pdftotext in speed. Tables are
-looked for only on pages whose text carries the labels of the report's tables, with
-pdfplumber's table finder run on PDFium's characters and ruling lines (pdfium_page);
-pages PDFium cannot describe go to pdfplumber proper. A table that runs on into the
-next page is joined (tables.join_tables).
+looked for only on pages whose text carries the labels of the report's tables, and read
+twice: ``ruled``, pdfplumber's table finder run on PDFium's characters and ruling lines
+(pdfium_page), a table that runs on into the next page joined (tables.join_tables); and
+``words``, from the characters' positions alone (words). Pages PDFium cannot describe
+go to pdfplumber proper, for both readings.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pypdfium2 as pdfium
 from .errors import ExtractionError
 from .model import Table
 from .normalize import normalize_cell, normalize_chars
-from .pdfium_page import PdfiumPage, pdfium_page
+from .pdfium_page import PdfiumPage, page_chars, pdfium_page
 from .tables import Cell, RawTable, join_tables
+from .words import Page, text_by_position, word_tables
 
 for _name in ("pdfminer", "pdfplumber", "pypdfium2"):
     logging.getLogger(_name).setLevel(logging.ERROR)
@@ -65,6 +67,7 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
         raise ExtractionError(f"PDF refused: {pages} pages (the limit is {MAX_PAGES})")
     texts: list[str] = []
     raw_tables: list[RawTable] = []
+    word_pages: list[Page] = []
     fallback: list[int] = []  # table pages PDFium cannot describe: pdfplumber reads them
     try:
         for i in range(len(document)):
@@ -72,6 +75,8 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
             textpage = page.get_textpage()
             try:
                 text = textpage.get_text_range()
+                if _out_of_order(text):  # text objects written in no particular order
+                    text = text_by_position(page_chars(textpage, page.get_height()))
                 texts.append(text)
                 if TABLE_MARKERS.search(re.sub(r"\s+", "", normalize_chars(text))):
                     described = pdfium_page(page, textpage)
@@ -79,6 +84,7 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
                         fallback.append(i)
                     else:
                         raw_tables.extend(_page_tables(described, i + 1))
+                        word_pages.append(Page(i + 1, described.chars, described.width, described.height))
             finally:
                 textpage.close()
                 page.close()
@@ -92,20 +98,48 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
     if chars < OCR_CHARS_PER_PAGE * len(texts):
         return texts, [], len(texts), True
     if fallback:
-        raw_tables.extend(_plumber_tables(path, fallback))
+        ruled, pages = _plumber_tables(path, fallback)
+        raw_tables.extend(ruled)
         raw_tables.sort(key=lambda t: (t.page, t.bbox[1]))
-    return texts, join_tables(raw_tables), len(texts), False
+        word_pages = sorted(word_pages + pages, key=lambda p: p.number)
+    tables = join_tables(raw_tables)
+    for run in _consecutive(word_pages):
+        for table in word_tables(run):
+            table.index = len(tables)
+            tables.append(table)
+    return texts, tables, len(texts), False
 
 
-def _plumber_tables(path: Path, page_indexes: list[int]) -> list[RawTable]:
+def _out_of_order(text: str) -> bool:
+    """PDFium gives the text in the order it was written; a page whose lines hold a character
+    or two on average was written glyph by glyph in no reading order."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) >= 20 and sum(len(line.strip()) for line in lines) / len(lines) < 3
+
+
+def _consecutive(pages: list[Page]) -> list[list[Page]]:
+    """Runs of consecutive page numbers: a table may go on from one page to the next."""
+    runs: list[list[Page]] = []
+    for page in pages:
+        if runs and page.number == runs[-1][-1].number + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return runs
+
+
+def _plumber_tables(path: Path, page_indexes: list[int]) -> tuple[list[RawTable], list[Page]]:
     raw: list[RawTable] = []
+    pages: list[Page] = []
     try:
         with pdfplumber.open(path) as pdf:
             for i in page_indexes:
-                raw.extend(_page_tables(pdf.pages[i], i + 1))
+                page = pdf.pages[i]
+                raw.extend(_page_tables(page, i + 1))
+                pages.append(Page(i + 1, page.chars, page.width, page.height))
     except Exception as exc:  # pdfminer fails in many ways on damaged files
         raise ExtractionError(f"unreadable PDF tables: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    return raw
+    return raw, pages
 
 
 def _page_tables(page, page_number: int) -> list[RawTable]:

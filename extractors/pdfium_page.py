@@ -12,6 +12,7 @@ return None, and the caller falls back to pdfplumber proper.
 from __future__ import annotations
 
 import ctypes
+import math
 
 import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfiumError
@@ -106,14 +107,16 @@ def pdfium_page(page, textpage) -> PdfiumPage | None:
     edges = _edges(page, height)
     if edges is None:
         return None
-    return PdfiumPage(width, height, _chars(textpage, height), edges)
+    return PdfiumPage(width, height, page_chars(textpage, height), edges)
 
 
-def _chars(textpage, height: float) -> list[dict]:
+def page_chars(textpage, height: float) -> list[dict]:
+    """Every character of a text page as pdfplumber describes one (text, x0, x1, top, bottom…)."""
     chars = []
     raw = textpage.raw
     ox, oy = ctypes.c_double(), ctypes.c_double()
     box = pdfium_c.FS_RECTF()  # one buffer for every character: ctypes calls made directly
+    matrix = pdfium_c.FS_MATRIX()
     for i in range(textpage.count_chars()):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
@@ -121,10 +124,18 @@ def _chars(textpage, height: float) -> list[dict]:
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
             raise PdfiumError("Failed to get charbox.")
         x0, x1 = box.left, box.right
-        # Vertical extent from the baseline and font size, so that every glyph of a
-        # line (a flat 一 as much as a tall 国) shares one top and bottom.
+        # Vertical extent from the baseline and the font size as drawn, so that every
+        # glyph of a line (a flat 一 as much as a tall 国) shares one top and bottom.
+        # FPDFText_GetFontSize is the size of the Tf operator: WPS Office sets fonts at
+        # 20 times their size and scales them back in the text matrix, so the size as
+        # drawn is that times the matrix's vertical scale.
         pdfium_c.FPDFText_GetCharOrigin(raw, i, ctypes.byref(ox), ctypes.byref(oy))
-        size = pdfium_c.FPDFText_GetFontSize(raw, i) or (x1 - x0)
+        size = pdfium_c.FPDFText_GetFontSize(raw, i)
+        extent = max(box.top - box.bottom, x1 - x0, 1.0)
+        if size > 2 * extent and pdfium_c.FPDFText_GetMatrix(raw, i, matrix):  # scaled by the text matrix
+            size *= math.hypot(matrix.c, matrix.d)
+        if not size or size > 4 * extent:
+            size = extent  # no trustworthy size: the glyph's own box
         b, t = oy.value - 0.12 * size, oy.value + 0.88 * size
         chars.append(
             {
@@ -162,6 +173,9 @@ def _edges(page, height: float) -> list[dict] | None:
             return None  # nested coordinate spaces: leave it to pdfplumber
         if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
+        filled, stroked = _visible_paint(obj)
+        if not (filled or stroked):
+            continue  # invisible: a white box behind a line of text, or a clip-only path
         if not pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in bounds)):
             raise PdfiumError("Failed to locate pageobject.")
         l, b, r, t = (v.value for v in bounds)
@@ -171,12 +185,30 @@ def _edges(page, height: float) -> list[dict] | None:
             edges.append(_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v"))
         elif h <= THIN and w > THIN:
             edges.append(_edge(x0, (top + bottom) / 2, x1, (top + bottom) / 2, "h"))
-        elif w > THIN and h > THIN:
+        elif w > THIN and h > THIN and stroked:  # a filled box alone is shading, not a rule
             segments = _segments(obj, height)
             if segments is None:
                 return None
             edges.extend(segments)
     return edges
+
+
+def _visible_paint(path) -> tuple[bool, bool]:
+    """(filled, stroked) for a path, counting only paint that differs from white paper."""
+    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(path, ctypes.byref(fill_mode), ctypes.byref(stroke)):
+        return True, True  # unknown: count it, as before
+    rgba = [ctypes.c_uint() for _ in range(4)]
+
+    def visible(get_color) -> bool:
+        if not get_color(path, *(ctypes.byref(v) for v in rgba)):
+            return True
+        r, g, b, a = (v.value for v in rgba)
+        return a > 0 and min(r, g, b) < 235
+
+    filled = fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and visible(pdfium_c.FPDFPageObj_GetFillColor)
+    stroked = bool(stroke.value) and visible(pdfium_c.FPDFPageObj_GetStrokeColor)
+    return filled, stroked
 
 
 def _segments(path, height: float) -> list[dict] | None:

@@ -1,0 +1,415 @@
+"""The reading of a table from positioned words: rows by baseline, values by column position.
+
+A table whose cells are not closed by ruling lines (none at all, or only some) still
+prints each row's figures side by side on one baseline, under its column headers. This
+reading rebuilds such a table from the characters of the page's text layer alone:
+
+1. characters → lines (by vertical centre) → tokens (split where the gap between two
+   characters is wider than a fraction of their height);
+2. a line ending in figures (or blank marks: '-', '/') is a value row; its other tokens
+   are its label; lines of text alone in the label area are wrapped parts of a label, or
+   group labels, and join the nearest value row; lines of text over the value area are
+   header rows;
+3. the value tokens of a run of rows are clustered by their horizontal centre into
+   columns; header fragments join the column they sit over (stacked header words are
+   concatenated top to bottom);
+4. the result is a Table grid like the ruled reading's — label, then one cell per
+   column, ``""`` where a row prints nothing in a column — that the report parser reads
+   with the same rules. Narrative lines and section headings end a table.
+
+Each value cell keeps the box of its token, so a figure from this reading can be shown
+on the page like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from .labels import active_item, compact, request_items
+from .model import Box, Table
+from .normalize import normalize_chars
+from .numbers import is_value
+
+# Two characters further apart than this (times their height) are two tokens.
+TOKEN_GAP = 0.45
+# Value tokens whose centres are closer than this (times the median value height) share a column.
+COLUMN_GAP = 1.2
+# Words that open a table's header or mark its rows; a line with none of them and no figure,
+# spanning most of the page, is narrative text.
+TABLE_WORDS = re.compile(
+    r"第二十条|信息内容|申请人情况|自然人|法人或其他组织|商业|科研|公益|法律服务|总计|合计|本年新收|上年结转|"
+    r"办理结果|予以公开|部分公开|不予公开|无法提供|不予处理|其他处理|结转下年度|行政复议|行政诉讼|结果维持|"
+    r"结果纠正|其他结果|尚未审结|复议后起诉|直接起诉|制发|废止|现行有效|处理决定|收费金额|采购|项目数量|增/减|增减"
+)
+# A report's section headings (二、主动公开政府信息情况 …) end the table before them.
+SECTION_HEADING = re.compile(
+    r"^(?:[一二三四五六][、.]|[1-6][、.])\S*(?:总体情况|主动公开政府信息|收到和处理|行政复议|行政诉讼|存在的主要问题|"
+    r"改进情况|其他需要报告)"
+)
+
+
+@dataclass
+class Token:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    offset: float = 0.0  # as Line.offset
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2 + self.offset
+
+    @property
+    def box(self) -> Box:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass
+class Line:
+    tokens: list[Token]
+    top: float
+    bottom: float
+    page: int = 0
+    offset: float = 0.0  # added to page positions: the pages of a table laid end to end
+
+    def __post_init__(self):
+        self.text = "".join(t.text for t in self.tokens)
+        count = 0  # the trailing tokens that are figures or blank marks
+        for token in reversed(self.tokens):
+            if not is_value(token.text):
+                break
+            count += 1
+        self._values = self.tokens[len(self.tokens) - count:] if count else []
+
+    @property
+    def middle(self) -> float:
+        """Vertical centre on the pages laid end to end (a row split by a page break stays whole)."""
+        return (self.top + self.bottom) / 2 + self.offset
+
+    @cached_property
+    def compact(self) -> str:
+        return compact(self.text)
+
+    def values(self) -> list[Token]:
+        """The trailing tokens that are figures or blank marks: a value row's figures."""
+        return self._values
+
+    def label_tokens(self) -> list[Token]:
+        return self.tokens[: len(self.tokens) - len(self._values)]
+
+
+@dataclass
+class Row:
+    """A value row: its label fragments (any number of lines) and its value tokens."""
+
+    values: list[Token]
+    label: list[Token] = field(default_factory=list)
+    middle: float = 0.0
+    page: int = 0
+
+
+@dataclass
+class Page:
+    """One page's characters (pdfplumber's char dicts: text, x0, x1, top, bottom)."""
+
+    number: int
+    chars: list[dict]
+    width: float
+    height: float
+
+
+def lines_of(chars: list[dict]) -> list[Line]:
+    """Group characters into lines by vertical centre, each line's characters left to right."""
+    ordered = sorted((c for c in chars if c["text"].strip()), key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"]))
+    groups: list[list[dict]] = []
+    total = 0.0  # sum of the vertical centres of the last group's characters
+    for char in ordered:
+        middle = (char["top"] + char["bottom"]) / 2
+        height = char["bottom"] - char["top"]
+        if groups:
+            last = groups[-1]
+            if abs(middle - total / len(last)) <= 0.35 * max(height, last[0]["bottom"] - last[0]["top"]):
+                last.append(char)
+                total += middle
+                continue
+        groups.append([char])
+        total = middle
+    lines = []
+    for group in groups:
+        group.sort(key=lambda c: c["x0"])
+        lines.append(Line(_tokens(group), min(c["top"] for c in group), max(c["bottom"] for c in group)))
+    return lines
+
+
+def _tokens(chars: list[dict]) -> list[Token]:
+    """A line's characters (left to right, no blanks among them) cut where the gap is wide."""
+    tokens: list[Token] = []
+    start = 0
+    for i in range(1, len(chars) + 1):
+        if i < len(chars):
+            previous, char = chars[i - 1], chars[i]
+            height = max(previous["bottom"] - previous["top"], char["bottom"] - char["top"], 1.0)
+            if char["x0"] - previous["x1"] <= TOKEN_GAP * height:
+                continue
+        part = chars[start:i]
+        text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
+        if text:
+            tokens.append(Token(text, min(c["x0"] for c in part), min(c["top"] for c in part),
+                                max(c["x1"] for c in part), max(c["bottom"] for c in part)))
+        start = i
+    return tokens
+
+
+def text_by_position(chars: list[dict]) -> str:
+    """A page's text in reading order, from where its characters sit: lines top to bottom,
+    each left to right, tokens apart by a space."""
+    return "\n".join(" ".join(t.text for t in line.tokens) for line in lines_of(chars))
+
+
+def word_tables(pages: list[Page]) -> list[Table]:
+    """The tables of consecutive pages, read from their positioned characters (see module
+    docstring). A table that runs on to the next page continues there: its lines are laid
+    end to end, the page margins and running headers and footers left out."""
+    lines: list[Line] = []
+    for page in pages:
+        page_lines = [line for line in lines_of(page.chars) if not _furniture(line, page.height)]
+        if lines and page_lines:
+            offset = lines[-1].bottom + lines[-1].offset - page_lines[0].top + (page_lines[0].bottom - page_lines[0].top)
+        else:
+            offset = 0.0
+        for line in page_lines:
+            line.page, line.offset = page.number, offset
+            for token in line.tokens:
+                token.offset = offset
+        lines.extend(page_lines)
+    width = max((page.width for page in pages), default=0.0)
+    tables = []
+    for block in _blocks(lines, width):
+        for part in _parts(block):
+            table = _grid(part, len(tables))
+            if table is not None:
+                tables.append(table)
+    return tables
+
+
+PAGE_NUMBER = re.compile(r"^[-—–]*(第)?\d+(页)?(/\d+)?(共\d+页)?[-—–]*$")
+
+
+def _furniture(line: Line, height: float) -> bool:
+    """A running header or footer, or a page number, in the page's top or bottom margin."""
+    if 0.07 * height < line.middle < 0.93 * height:
+        return False
+    return PAGE_NUMBER.match(line.compact) is not None or not TABLE_WORDS.search(line.compact)
+
+
+def _is_narrative(line: Line, page_width: float) -> bool:
+    text = line.compact
+    if line.values():
+        return False
+    if SECTION_HEADING.match(text):
+        return True
+    wide = (line.tokens[-1].x1 - line.tokens[0].x0) > 0.6 * page_width and len(line.tokens) <= 2
+    return (wide or len(text) > 40) and not TABLE_WORDS.search(text)
+
+
+def _blocks(lines: list[Line], page_width: float) -> list[list[Line]]:
+    """Runs of table lines between narrative lines, each holding at least two value rows."""
+    blocks, current = [], []
+    for line in lines:
+        if _is_narrative(line, page_width):
+            if current:
+                blocks.append(current)
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append(current)
+    return [b for b in blocks if sum(1 for line in b if line.values() and len(line.values()) >= 1) >= 1
+            and any(TABLE_WORDS.search(line.compact) for line in b)]
+
+
+def _parts(block: list[Line]) -> list[list[Line]]:
+    """A block cut before each header that follows value rows (table 二's small tables)."""
+    value_lines = [line for line in block if line.values()]
+    if not value_lines:
+        return []
+    value_left = min(t.x0 for line in value_lines for t in line.values())
+    parts: list[list[Line]] = [[]]
+    seen_values = False
+    for line in block:
+        values = line.values()
+        heads = not values and any(t.centre >= value_left - 2 for t in line.tokens)
+        if heads and seen_values:
+            parts.append([])
+            seen_values = False
+        parts[-1].append(line)
+        seen_values = seen_values or bool(values)
+    return [part for part in parts if any(line.values() for line in part)]
+
+
+def _grid(block: list[Line], index: int) -> Table | None:
+    value_lines = [line for line in block if line.values()]
+    if not value_lines:
+        return None
+    value_left = min(t.x0 for line in value_lines for t in line.values())
+    columns = _columns([t for line in value_lines for t in line.values()])
+    if not columns:
+        return None
+    spacing = min((b - a for a, b in zip(columns, columns[1:])), default=0.0)
+    spanning: list[list[Token]] = [[] for _ in columns]  # header words over several columns (申请人情况)
+    header: list[list[Token]] = [[] for _ in columns]  # header words over one column, top to bottom
+    corner: list[Token] = []  # header text over the label columns
+    rows: list[Row] = []
+    loose: list[tuple[float, Token]] = []  # label fragments without values: wrapped parts, group labels
+    # The header ends with the last line over the value columns before the first value row;
+    # label text below it is already a row's (the first line of a wrapped label).
+    first_values = next(i for i, line in enumerate(block) if line.values())
+    header_end = max((i for i, line in enumerate(block[:first_values])
+                      if any(t.centre >= value_left - 2 for t in line.tokens)), default=-1)
+    for number, line in enumerate(block):
+        values = line.values()
+        if values:
+            rows.append(Row(values, line.label_tokens(), line.middle, line.page))
+            continue
+        for token in line.tokens:
+            if token.centre < value_left - 2:
+                (corner.append(token) if number <= header_end else loose.append((line.middle, token)))
+            elif spacing and token.x1 - token.x0 > 1.5 * spacing:
+                spanning[_nearest(columns, token.centre)].append(token)
+            else:
+                header[_nearest(columns, token.centre)].append(token)
+    if not rows:
+        return None
+    _attach_label_fragments(rows, [token for _, token in loose])
+    width = len(columns) + 1
+    grid: list[list[str | None]] = []
+    boxes: list[list[Box | None]] = []
+    for cells in (spanning, header):
+        if any(cells):
+            label = "".join(t.text for t in _reading_order(corner)) if cells is header else ""
+            grid.append([label] + ["".join(t.text for t in sorted(c, key=lambda t: (t.top, t.x0))) for c in cells])
+            boxes.append([None] * width)
+    header_rows = len(grid)
+    for row in rows:
+        cells: list[str | None] = [""] * len(columns)
+        cell_boxes: list[Box | None] = [None] * len(columns)
+        for token in row.values:
+            column = _nearest(columns, token.centre)
+            if cells[column]:
+                return None  # two figures under one column: the columns are not what they seem
+            cells[column], cell_boxes[column] = token.text, token.box
+        grid.append(["".join(t.text for t in _reading_order(row.label))] + cells)
+        boxes.append([None] + cell_boxes)
+    pages = [block[0].page] * header_rows + [row.page for row in rows]
+    return Table(page=pages[0], index=index, rows=grid, header_rows=header_rows,
+                 row_pages=pages, boxes=boxes, reading="words")
+
+
+def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
+    """Give each label fragment of no value row (a wrapped line, a group label) to a row.
+
+    The item column (where value rows' own labels start) holds wrapped lines of row labels:
+    each first goes to its nearest row, then moves to the row on its other side when that
+    leaves more rows naming exactly one canonical row. Columns left of it hold group labels
+    and the vertical 三、本年度办理结果: their lines are first joined into blocks (lines close
+    above one another in the same column), and each block goes to its nearest row.
+    """
+    if not fragments:
+        return
+    starts = sorted(row.label[-1].x0 for row in rows if row.label)
+    item_left = starts[len(starts) // 2] - 3 if starts else min(t.x0 for t in fragments)
+    items = sorted((t for t in fragments if t.x0 >= item_left), key=lambda t: t.middle)
+    for block in _blocks_of_lines(sorted((t for t in fragments if t.x0 < item_left), key=lambda t: t.middle)):
+        middle = (block[0].middle + block[-1].middle) / 2
+        min(rows, key=lambda row: abs(row.middle - middle)).label.extend(block)
+    owner: dict[int, Row] = {}
+    for fragment in items:
+        owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - fragment.middle))
+        owner[id(fragment)].label.append(fragment)
+    for _ in range(3):  # moves until none helps
+        moved = False
+        for fragment in items:
+            current = owner[id(fragment)]
+            above = [row for row in rows if row.middle <= fragment.middle]
+            below = [row for row in rows if row.middle > fragment.middle]
+            other = next((r for r in ([above[-1]] if above else []) + ([below[0]] if below else []) if r is not current), None)
+            if other is None:
+                continue
+            without = [t for t in current.label if t is not fragment]
+            before = _named(current.label) + _named(other.label)
+            after = _named(without) + _named(other.label + [fragment])
+            if after > before:
+                current.label, other.label = without, other.label + [fragment]
+                owner[id(fragment)] = other
+                moved = True
+        if not moved:
+            break
+
+
+def _named(tokens: list[Token]) -> int:
+    """1 when the label names exactly one canonical row of table 三 or 二, else 0."""
+    return _names_one("".join(t.text for t in _reading_order(tokens)))
+
+
+@lru_cache(maxsize=4096)
+def _names_one(text: str) -> int:
+    return int(len(request_items(text)) == 1 or active_item(text) is not None)
+
+
+def _blocks_of_lines(tokens: list[Token]) -> list[list[Token]]:
+    """Tokens stacked in one column, each line close under the last, as blocks."""
+    blocks: list[list[Token]] = []
+    for token in tokens:
+        if blocks:
+            last = blocks[-1][-1]
+            height = max(last.bottom - last.top, token.bottom - token.top, 1.0)
+            overlaps = token.x0 < last.x1 and last.x0 < token.x1
+            if overlaps and token.middle - last.middle <= 1.8 * height:
+                blocks[-1].append(token)
+                continue
+        blocks.append([token])
+    return blocks
+
+
+def _header_label(lines: list[Line], value_left: float) -> list[Token]:
+    return [t for line in lines for t in line.tokens if t.centre < value_left - 2]
+
+
+def _reading_order(tokens: list[Token]) -> list[Token]:
+    """Label columns left to right (the vertical 三、 cell, the group, the item), each top to bottom."""
+    columns: list[list[Token]] = []
+    for token in sorted(tokens, key=lambda t: t.x0):
+        column = next((c for c in columns if any(token.x0 < t.x1 and t.x0 < token.x1 for t in c)), None)
+        if column is None:
+            columns.append([token])
+        else:
+            column.append(token)
+    return [t for column in columns for t in sorted(column, key=lambda t: (t.middle, t.x0))]
+
+
+def _columns(values: list[Token]) -> list[float]:
+    """Column centres: value tokens clustered by their horizontal centre."""
+    if not values:
+        return []
+    heights = sorted(t.bottom - t.top for t in values)
+    gap = COLUMN_GAP * max(heights[len(heights) // 2], 1.0)
+    centres = sorted(t.centre for t in values)
+    clusters: list[list[float]] = [[centres[0]]]
+    for centre in centres[1:]:
+        if centre - clusters[-1][-1] > gap:
+            clusters.append([centre])
+        else:
+            clusters[-1].append(centre)
+    return [sum(c) / len(c) for c in clusters]
+
+
+def _nearest(columns: list[float], x: float) -> int:
+    return min(range(len(columns)), key=lambda k: abs(columns[k] - x))
