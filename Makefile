@@ -14,6 +14,8 @@ RUNTIME_PACKAGES := chromium fonts-noto-cjk
 # benchmark its pdftotext baseline and the fixture builder its checks. tests/test_system_programs.py
 # fails when code calls a program these do not install.
 TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui poppler-utils
+# The fixture builders also embed WenQuanYi Zen Hei in the producer-style PDFs (fixtures/render_reportlab.py).
+FIXTURE_PACKAGES := $(TEST_PACKAGES) fonts-wqy-zenhei
 
 .PHONY: install system-deps demo crawl serve verify load reextract test test-quick bench fixtures clean help
 
@@ -69,7 +71,7 @@ bench: $(STAMP)
 
 # Rebuild the committed fixture reports and portals.
 fixtures: $(STAMP)
-	@scripts/system-deps.sh $(TEST_PACKAGES)
+	@scripts/system-deps.sh $(FIXTURE_PACKAGES)
 	$(BIN)/python fixtures/build_reports.py
 	$(BIN)/python fixtures/build_portals.py
 

@@ -314,26 +314,42 @@ def _grid(block: list[Line], index: int) -> Table | None:
 
 
 def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
-    """Give each label fragment of no value row (a wrapped line, a group label) to a row.
+    """Give every label line of no value row (a wrapped line, a group label) to a value row.
 
-    The item column (where value rows' own labels start) holds wrapped lines of row labels:
-    each first goes to its nearest row, then moves to the row on its other side when that
-    leaves more rows naming exactly one canonical row. Columns left of it hold group labels
-    and the vertical 三、本年度办理结果: their lines are first joined into blocks (lines close
-    above one another in the same column), and each block goes to its nearest row.
+    Labels and figures of one row need not share a baseline (labels set at the top of tall
+    cells, figures centred), so two associations are made and a row keeps a label only where
+    they agree: by distance (each line to its nearest row, moved to the row on its other side
+    when that leaves more rows naming one canonical row) and by order (the label lines cut
+    into numbered or naming heads with the lines continuing them; the k-th row head labels
+    the k-th value row). A row the two give different lines gets no label, so its figures
+    are not read; when the heads cannot be matched to the rows, rows keep only the text on
+    their own baseline.
     """
     if not fragments:
         return
     starts = sorted(row.label[-1].x0 for row in rows if row.label)
     item_left = starts[len(starts) // 2] - 3 if starts else min(t.x0 for t in fragments)
+    ordered, openers, own = _by_order(rows, fragments)
+    if ordered is None:
+        return
+    nearest = _by_distance(rows, fragments, item_left)
+    for row, near, order in zip(rows, nearest, ordered):
+        near_own = [t for t in near if id(t) in own]
+        order_own = [t for t in order if id(t) in own]
+        same_head = {id(t) for t in near_own} & openers == {id(t) for t in order_own} & openers
+        row.label = order if same_head and _names(near_own) == _names(order_own) else []
+
+
+def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> list[list[Token]]:
+    labels = {id(row): list(row.label) for row in rows}
     items = sorted((t for t in fragments if t.x0 >= item_left), key=lambda t: t.middle)
     for block in _blocks_of_lines(sorted((t for t in fragments if t.x0 < item_left), key=lambda t: t.middle)):
         middle = (block[0].middle + block[-1].middle) / 2
-        min(rows, key=lambda row: abs(row.middle - middle)).label.extend(block)
+        labels[id(min(rows, key=lambda row: abs(row.middle - middle)))].extend(block)
     owner: dict[int, Row] = {}
     for fragment in items:
         owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - fragment.middle))
-        owner[id(fragment)].label.append(fragment)
+        labels[id(owner[id(fragment)])].append(fragment)
     for _ in range(3):  # moves until none helps
         moved = False
         for fragment in items:
@@ -343,15 +359,86 @@ def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
             other = next((r for r in ([above[-1]] if above else []) + ([below[0]] if below else []) if r is not current), None)
             if other is None:
                 continue
-            without = [t for t in current.label if t is not fragment]
-            before = _named(current.label) + _named(other.label)
-            after = _named(without) + _named(other.label + [fragment])
-            if after > before:
-                current.label, other.label = without, other.label + [fragment]
+            mine, theirs = labels[id(current)], labels[id(other)]
+            without = [t for t in mine if t is not fragment]
+            if _named(without) + _named(theirs + [fragment]) > _named(mine) + _named(theirs):
+                labels[id(current)], labels[id(other)] = without, theirs + [fragment]
                 owner[id(fragment)] = other
                 moved = True
         if not moved:
             break
+    return [labels[id(row)] for row in rows]
+
+
+def _by_order(rows: list[Row], fragments: list[Token]) -> tuple[list[list[Token]] | None, set[int], set[int]]:
+    """Each row's label lines by order; the first line of each row head; the lines of row heads."""
+    tokens = [t for row in rows for t in row.label] + fragments
+    vertical = {id(t) for t in _vertical_text(tokens)}
+    tokens = sorted((t for t in tokens if id(t) not in vertical), key=lambda t: (t.middle, t.x0))
+    numbered = sum(1 for t in tokens if NUMBERED.match(compact(t.text))) >= 3
+    heads = _heads(tokens, numbered)
+    row_heads = [head for head in heads if _opens(head[0], numbered) and not _is_group(head, tokens)]
+    if len(row_heads) != len(rows):
+        return None, set(), set()
+    labels: dict[int, list[Token]] = {}
+    pending: list[Token] = []  # group heads (and lines continuing a label of the page before): context
+    rows_by_head = {id(head[0]): row for head, row in zip(row_heads, rows)}
+    for head in heads:
+        row = rows_by_head.get(id(head[0]))
+        if row is None:
+            pending.extend(head)
+        else:
+            labels[id(row)], pending = pending + head, []
+    openers = {id(head[0]) for head in row_heads}
+    own = {id(t) for head in row_heads for t in head}
+    return [labels[id(row)] for row in rows], openers, own
+
+
+# A label that opens a row (or a group of rows): 一、 （一） 1. and the like; "（三" when a narrow
+# cell wraps before the bracket closes.
+NUMBERED = re.compile(r"^(?:\([一二三四五六七八九十\d]{1,3}(?:\)|$)|[一二三四五六七八九十]{1,3}\.|\d{1,2}\.)")
+
+
+def _heads(tokens: list[Token], numbered: bool) -> list[list[Token]]:
+    """Label lines cut into heads, each with the lines below it in its column that continue it.
+
+    A line that opens nothing and has no head above it (the rest of a label cut by a page
+    break) is a head of its own that opens no row.
+    """
+    heads: list[list[Token]] = []
+    for token in tokens:
+        if not _opens(token, numbered):
+            above = [h for h in heads if any(token.x0 < t.x1 and t.x0 < token.x1 for t in h)]
+            if above:
+                above[-1].append(token)
+                continue
+        heads.append([token])
+    return heads
+
+
+def _opens(token: Token, numbered: bool) -> bool:
+    """Whether a label line starts a label: numbered when the table numbers its rows, else naming one."""
+    text = compact(token.text)
+    return NUMBERED.match(text) is not None if numbered else bool(_names_one(text))
+
+
+def _is_group(head: list[Token], tokens: list[Token]) -> bool:
+    """A head over several rows: 三、本年度办理结果, or one with label lines beside it (（三）不予公开)."""
+    if "办理结果" in _text(head):
+        return True
+    right = max(t.x1 for t in head)
+    return any(t.x0 >= right - 1 and any(abs(t.middle - h.middle) <= 0.8 * (h.bottom - h.top) for h in head)
+               for t in tokens if t not in head)
+
+
+def _text(tokens: list[Token]) -> str:
+    return compact("".join(t.text for t in _reading_order(tokens)))
+
+
+def _names(tokens: list[Token]) -> tuple[tuple[str, ...], str | None]:
+    """The canonical rows of table 三 and the row of table 二 a label names."""
+    text = _text(tokens)
+    return tuple(request_items(text)), active_item(text)
 
 
 def _named(tokens: list[Token]) -> int:
@@ -362,6 +449,24 @@ def _named(tokens: list[Token]) -> int:
 @lru_cache(maxsize=4096)
 def _names_one(text: str) -> int:
     return int(len(request_items(text)) == 1 or active_item(text) is not None)
+
+
+def _vertical_text(tokens: list[Token]) -> list[Token]:
+    """Characters stacked one per line, each close under the last (三、本年度办理结果 set vertically)."""
+    runs: list[list[Token]] = []
+    for token in sorted(tokens, key=lambda t: t.middle):
+        run = next((r for r in reversed(runs) if r[-1].x0 < token.x1 and token.x0 < r[-1].x1), None)
+        height = max(token.bottom - token.top, 1.0)
+        if run and _single(token) and _single(run[-1]) and token.middle - run[-1].middle <= 1.8 * height:
+            run.append(token)
+        else:
+            runs.append([token])
+    return [t for run in runs if len(run) >= 4 and _single(run[0]) for t in run]
+
+
+def _single(token: Token) -> bool:
+    """One character, with any punctuation (三、 本)."""
+    return len(re.sub(r"\W", "", compact(token.text))) <= 1
 
 
 def _blocks_of_lines(tokens: list[Token]) -> list[list[Token]]:

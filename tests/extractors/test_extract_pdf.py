@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from extractors import extract
+from extractors.figures import read_figures
 
 from tests.support import REPORTS, assert_matches_expected
 
@@ -68,6 +69,19 @@ def test_libreoffice_pdf_every_figure(libreoffice_pdf):
     assert result.report.stats_dict() == expected
     assert result.report.consistent is True
     assert all(s.page and 1 <= s.page <= result.pages for s in result.report.stats)
+
+
+@pytest.mark.slow
+def test_libreoffice_pdf_words_reading_is_never_wrong(libreoffice_pdf):
+    """Labels wrapped in narrow cells and set at the cell top, figures in the middle: which row a
+    wrapped line belongs to is not told by distance, so the positioned-word reading keeps only
+    rows where distance and order agree, and says nothing of the others."""
+    cells, path = libreoffice_pdf
+    result = extract(path)
+    expected = {k: (float(v) if "." in v else int(v)) for k, v in cells.items()}
+    words = read_figures([t for t in result.tables if t.reading == "words"], "words").stats
+    assert words, "the words reading found no figure"
+    assert {k: s.value for k, s in words.items() if s.value != expected.get(k)} == {}
 
 
 def test_scanned_pdf_needs_ocr(tmp_path):

@@ -3,7 +3,8 @@
 Needs no soffice or chromium: it reads the committed files. It checks that every *.expected.json uses
 exactly the canonical figure keys of extractors/report-fields.csv, that each file really is a PDF or
 DOCX with its title in the text layer, and that the arithmetic flags agree with the figures (the
-rules are recomputed here, independently of the builder).
+rules are recomputed here, independently of the builder). The producer-style PDFs of
+fixtures/render_reportlab.py also give each figure's cell box, checked against their text layer.
 """
 
 import csv
@@ -11,6 +12,7 @@ import json
 import re
 import zipfile
 
+import pdfplumber
 import pypdfium2
 import pytest
 
@@ -25,7 +27,16 @@ GROUPS = ["review", "litigation_direct", "litigation_after_review"]
 OUTCOMES = ["upheld", "corrected", "other", "pending", "total"]
 OTHER_2021 = {"other.no_correction", "other.fee_unpaid", "other.other"}
 NOT_RESULTS = {"received", "carried_over", "handled_total", "carried_forward"}
-PRODUCERS = {"libreoffice", "python-docx", "chromium"}
+# fixtures/render_reportlab.py: PDFs drawn the way WPS Office (and others) write them.
+REPORTLAB_PRODUCERS = {"wps", "wps-filled", "borderless", "shuffled", "kangxi", "split-repeat", "split-norepeat"}
+# fixtures/render_docx_variants.py: DOCX written the way Word and WPS write them, and legacy .doc/.wps.
+DOCX_PRODUCERS = {"docx-layout-table", "docx-sdt", "docx-textbox", "docx-vertical", "docx-gridafter",
+                  "doc-libreoffice", "wps-libreoffice"}
+PRODUCERS = {"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .wps files
+# What the kangxi producer's text layer says instead of these ideographs.
+KANGXI = {"人": "\u2f08", "工": "\u2f2f", "行": "\u2f8f", "门": "\u2ed4", "户": "\u2f3e", "民": "\u2ea0",
+          "一": "\u2f00"}
 
 EXPECTED = sorted(REPORTS.glob("*.expected.json"))
 
@@ -41,32 +52,38 @@ def fields():
     return [(r["section"], r["item"], r["column"], r["note"]) for r in rows]
 
 
-def section3_items(format_version):
-    """Table 三 rows: the 2021 format splits （六） into three, the 2019/2020 format prints one row."""
+def one_row_other(exp):
+    """A 2021-format report printing （六）其他处理 as one row (spec variant other_single_row): 3.other.*."""
+    return "other_single_row" in exp.get("variants", [])
+
+
+def section3_items(format_version, one_row=False):
+    """Table 三 rows: the 2021 format splits （六） into three, the 2019/2020 format prints one row
+    (and so do 2021-format reports with ``one_row``)."""
     items = [item for section, item, _, _ in fields() if section == "3"]
-    if format_version == "2021":
+    if format_version == "2021" and not one_row:
         return [i for i in items if i != "other"]
     return [i for i in items if i not in OTHER_2021]
 
 
-def canonical_keys(format_version):
+def canonical_keys(format_version, one_row=False):
     """Every figure cell key of a report in this format."""
     old = format_version == "2019"
     keys = {f"2.{item}.{column}" for section, item, column, note in fields()
             if section == "2" and ("old format" in note) == old}
-    keys |= {f"3.{item}.{column}" for item in section3_items(format_version) for column in COLUMNS}
+    keys |= {f"3.{item}.{column}" for item in section3_items(format_version, one_row) for column in COLUMNS}
     keys |= {f"4.{group}.{outcome}" for group in GROUPS for outcome in OUTCOMES}
     return keys
 
 
-def failing(stats, format_version):
+def failing(stats, format_version, one_row=False):
     """The arithmetic rules the figures break; rules touching a null figure are skipped."""
     def total(keys):
         values = [stats[k] for k in keys]
         return None if None in values else sum(values)
 
     out = set()
-    results = [i for i in section3_items(format_version) if i not in NOT_RESULTS]
+    results = [i for i in section3_items(format_version, one_row) if i not in NOT_RESULTS]
     for c in COLUMNS:
         left = total([f"3.received.{c}", f"3.carried_over.{c}"])
         right = total([f"3.handled_total.{c}", f"3.carried_forward.{c}"])
@@ -75,7 +92,7 @@ def failing(stats, format_version):
         parts, handled = total([f"3.{i}.{c}" for i in results]), stats[f"3.handled_total.{c}"]
         if None not in (parts, handled) and parts != handled:
             out.add(f"results:{c}")
-    for item in section3_items(format_version):
+    for item in section3_items(format_version, one_row):
         parts, whole = total([f"3.{item}.{c}" for c in COLUMNS[:6]]), stats[f"3.{item}.total"]
         if None not in (parts, whole) and parts != whole:
             out.add(f"columns:{item}")
@@ -99,6 +116,19 @@ def squash(text):
     return re.sub(r"\s+", "", text)
 
 
+def text_layer(exp, path):
+    """Text of each page; for ``shuffled`` PDFs (content order says nothing) in reading order, by position."""
+    if exp["producer"] != "shuffled":
+        return pdf_pages(path)
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() for page in pdf.pages]
+
+
+def as_printed(exp, text):
+    """`text` as the file's text layer spells it (the kangxi producer's radicals)."""
+    return "".join(KANGXI.get(ch, ch) for ch in text) if exp["producer"] == "kangxi" else text
+
+
 def test_there_are_fixtures():
     assert len(EXPECTED) >= 15
 
@@ -107,7 +137,7 @@ def test_there_are_fixtures():
 def test_expected_shape_and_keys(path):
     exp = load(path)
     assert exp["file"] == path.name[: -len(".expected.json")]
-    assert exp["format"] in {"pdf", "docx"} and exp["file"].endswith("." + exp["format"])
+    assert exp["format"] in {"pdf", "docx", "doc", "wps"} and exp["file"].endswith("." + exp["format"])
     assert exp["producer"] in PRODUCERS
     assert isinstance(exp["pages"], int) and exp["pages"] >= 1
     assert exp["title"] and isinstance(exp["failing_rules"], list)
@@ -116,7 +146,7 @@ def test_expected_shape_and_keys(path):
         return
     assert exp["format_version"] in {"2021", "2019"}
     assert isinstance(exp["year"], int) and exp["agency"] and str(exp["year"]) in exp["title"]
-    assert set(exp["stats"]) == canonical_keys(exp["format_version"])
+    assert set(exp["stats"]) == canonical_keys(exp["format_version"], one_row_other(exp))
     for key, value in exp["stats"].items():
         assert value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)), key
 
@@ -128,9 +158,13 @@ def test_file_is_what_it_claims(path):
     data = target.read_bytes()
     if exp["format"] == "pdf":
         assert data.startswith(b"%PDF-")
-        pages = pdf_pages(target)
+        pages = text_layer(exp, target)
         assert len(pages) == exp["pages"]
-        assert squash(exp["title"]) in squash("".join(pages))
+        assert squash(as_printed(exp, exp["title"])) in squash("".join(pages))
+    elif exp["format"] in {"doc", "wps"}:  # Word 97 binary: the text is UTF-16 in the WordDocument stream
+        assert data.startswith(OLE2)
+        text = data.decode("utf-16-le", "ignore") + data[1:].decode("utf-16-le", "ignore")
+        assert squash(exp["title"]) in squash(text)
     else:
         assert data.startswith(b"PK\x03\x04")
         with zipfile.ZipFile(target) as zf:
@@ -144,7 +178,7 @@ def test_file_is_what_it_claims(path):
 @pytest.mark.parametrize("path", [p for p in EXPECTED if load(p)["is_report"]], ids=lambda p: p.name)
 def test_arithmetic_flags_agree_with_figures(path):
     exp = load(path)
-    broken = failing(exp["stats"], exp["format_version"])
+    broken = failing(exp["stats"], exp["format_version"], one_row_other(exp))
     assert set(exp["failing_rules"]) == broken
     assert exp["consistent"] is (not broken)
 
@@ -176,10 +210,56 @@ def test_busy_table3_runs_onto_a_second_page():
             and e["consistent"] and sum(bool(v) for v in e["stats"].values()) > 100]
     assert busy
     for exp in busy:
-        pages = [squash(p) for p in pdf_pages(REPORTS / exp["file"])]
+        pages = [squash(p) for p in text_layer(exp, REPORTS / exp["file"])]
         first = next(i for i, p in enumerate(pages) if "本年新收" in p)
-        last = next(i for i, p in enumerate(pages) if "结转下年度继续办理" in p)
+        last = next(i for i, p in enumerate(pages) if as_printed(exp, "结转下年度继续办理") in p)
         assert last > first
+
+
+PRODUCER_PDFS = [p for p in EXPECTED if load(p)["producer"] in REPORTLAB_PRODUCERS]
+
+
+def test_there_are_producer_pdfs():
+    assert {load(p)["producer"] for p in PRODUCER_PDFS} == REPORTLAB_PRODUCERS
+
+
+@pytest.mark.parametrize("path", PRODUCER_PDFS, ids=lambda p: p.name)
+def test_cell_boxes_hold_their_figures(path):
+    """Every figure has the box of its cell, inside its page, and the text layer there prints it."""
+    exp = load(path)
+    assert set(exp["cells"]) == set(exp["stats"])
+    pdf = pypdfium2.PdfDocument(str(REPORTS / exp["file"]))
+    try:
+        for key, (page, x0, top, x1, bottom) in exp["cells"].items():
+            assert 1 <= page <= exp["pages"], key
+            width, height = pdf[page - 1].get_size()
+            assert 0 <= x0 < x1 <= width and 0 <= top < bottom <= height, key
+            text = squash(pdf[page - 1].get_textpage().get_text_bounded(x0, height - bottom, x1, height - top))
+            value = exp["stats"][key]
+            if value is None:
+                assert text in {"", "-", "—", "/"}, (key, text)
+            else:  # as printed: '+1036', '3802895.90元', '12.50'
+                assert float(re.sub(r"[^0-9.\-]", "", text)) == value, (key, text)
+    finally:
+        pdf.close()
+
+
+@pytest.mark.parametrize("path", [p for p in PRODUCER_PDFS if load(p)["producer"] == "kangxi"], ids=lambda p: p.name)
+def test_kangxi_text_layer_has_radicals_for_ideographs(path):
+    text = "".join(pdf_pages(REPORTS / load(path)["file"]))
+    assert set(KANGXI.values()) & set(text)
+    assert not set(KANGXI) & set(text)
+
+
+@pytest.mark.parametrize("path", [p for p in PRODUCER_PDFS if load(p)["producer"].startswith("split-")],
+                         ids=lambda p: p.name)
+def test_split_table3_repeats_its_header_or_not(path):
+    """Table 三 runs over two pages; split-repeat prints its header rows again on the second."""
+    exp = load(path)
+    pages = [squash(p) for p in pdf_pages(REPORTS / exp["file"])]
+    first = next(i for i, p in enumerate(pages) if "本年新收" in p)
+    assert "结转下年度继续办理" in pages[first + 1] and "本年新收" not in pages[first + 1]
+    assert ("申请人情况" in pages[first + 1]) == (exp["producer"] == "split-repeat")
 
 
 def test_total_size_is_small():

@@ -20,9 +20,9 @@ QUERIES = ["复议", "诉", "行政处罚", "2023", '"主动公开"', "收费 �
 
 @pytest.fixture()
 def data(tmp_path) -> Path:
-    reports = [f for f in fixture_files() if f.get("is_report")]
-    chosen = [f for f in reports if f["format"] == "pdf"][:2] + [f for f in reports if f["format"] == "docx"][:1]
-    assert chosen, "no fixture reports"
+    names = ["dhsjj-2022.pdf", "jiaodaokou-2023-web.pdf", "dhsjj-2022.docx"]  # two PDFs (one from Chromium), a DOCX
+    chosen = [f for f in fixture_files() if f["file"] in names]
+    assert len(chosen) == len(names), "fixture reports missing"
     record_fetches(tmp_path, [
         {"body": expected["path"].read_bytes(), "portal": "p", "url": f"http://p.test/{expected['file']}",
          "page_url": "http://p.test/", "content_type": "application/pdf"}

@@ -1,12 +1,24 @@
 """``/-/reports/<sha256>``: one report, its figures laid out as the official tables 二, 三
-and 四, the arithmetic checks and every fetch; ``/-/reports/<sha256>/text``: its text."""
+and 四 (each figure linking to a crop of the original where it was read), how completely
+each table was read, the arithmetic checks and every fetch; ``/-/reports/<sha256>/text``: its text."""
 
 from __future__ import annotations
+
+import json
 
 from archive.store import is_sha256
 from extractors.fields import columns, fields, items
 
 from .base import render, reports_db
+from .crops import crop_url
+
+SECTIONS = (2, 3, 4)
+STATUS_LABELS = {
+    "complete": "完整 complete",
+    "partial": "部分 partial",
+    "found": "有表无数 found, no figure placed",
+    "missing": "未找到 missing",
+}
 
 
 async def report_page(datasette, request):
@@ -17,8 +29,16 @@ async def report_page(datasette, request):
         return await render(datasette, request, "nianbao_missing.html", {"sha256": sha256}, status=404)
     document = dict(row)
     stats = {
-        (r["section"], r["item"], r["measure"]): r["value"]
-        for r in await db.execute("select section, item, measure, value from report_stats where sha256 = ?", [sha256])
+        (r["section"], r["item"], r["measure"]): figure(document, dict(r))
+        for r in await db.execute(
+            "select section, item, measure, value, page, x0, top, x1, bottom, table_idx, table_row, table_col "
+            "from report_stats where sha256 = ?", [sha256])
+    }
+    quality = {
+        r["section"]: table_quality(dict(r))
+        for r in await db.execute(
+            "select section, status, reading, expected, identified, disagreements, note from report_tables "
+            "where sha256 = ?", [sha256])
     }
     checks = [dict(r) for r in await db.execute(
         'select rule, "column", expected, found, ok from report_checks where sha256 = ? order by ok, rule, "column"', [sha256])]
@@ -35,6 +55,8 @@ async def report_page(datasette, request):
         "section2": section2_table(stats),
         "section3": section3_table(stats),
         "section4": [(label, [stats.get((4, item, m)) for m, _ in appeal_results]) for item, label in items(4)],
+        "quality": quality,
+        "quality_labels": STATUS_LABELS,
         "has4": any(key[0] == 4 for key in stats),
         "applicant_columns": columns(3),
         "proceedings": items(4),
@@ -47,6 +69,47 @@ async def report_page(datasette, request):
         "deadline": coverage["deadline"] if coverage else None,
     }
     return await render(datasette, request, "nianbao_report.html", context)
+
+
+def figure(document: dict, row: dict) -> dict:
+    """A figure as the report page shows it: its value and where to check it.
+
+    ``href`` is the crop of its cell (PDF with a box) or the original at its page (a page
+    only); ``title`` says where it was read ("第N页", or the DOCX table cell).
+    """
+    value, page, box = row["value"], row["page"], (row["x0"], row["top"], row["x1"], row["bottom"])
+    href = title = None
+    if document.get("format") == "pdf" and page and None not in box:
+        href, title = crop_url(document["sha256"], page, box), f"第{page}页"
+    elif document.get("format") == "pdf" and page:
+        href, title = f"/-/files/{document['sha256']}#page={page}", f"第{page}页"
+    elif row["table_idx"] is not None:
+        title = f"表 {row['table_idx']} 行 {row['table_row']} 列 {row['table_col']}"
+    return {"value": value, "href": href, "title": title}
+
+
+def table_quality(row: dict) -> dict:
+    """A report_tables row with its disagreements as a list of (key, label)."""
+    try:
+        keys = json.loads(row["disagreements"]) if row["disagreements"] else []
+    except ValueError:
+        keys = [row["disagreements"]]
+    if not isinstance(keys, list):
+        keys = [keys]
+    return {**row, "disagreements": [(str(key), figure_label(str(key))) for key in keys]}
+
+
+def figure_label(key: str) -> str:
+    """The printed row and column of a figure key such as ``3.denied.state_secret.total``."""
+    section, _, rest = key.partition(".")
+    item, _, measure = rest.rpartition(".")
+    if section == "2":
+        return next((f.label for f in fields(2) if (f.item, f.measure) == (item, measure)), "")
+    if section in ("3", "4"):
+        row = dict(items(int(section))).get(item)
+        column = dict(columns(int(section))).get(measure)
+        return f"{row} / {column}" if row and column else ""
+    return ""
 
 
 def section2_table(stats: dict) -> dict:
@@ -76,7 +139,7 @@ def section3_table(stats: dict) -> list[tuple[str, list]]:
     rows = []
     for item, label in items(3):
         values = [stats.get((3, item, column)) for column, _ in columns(3)]
-        if any(v is not None for v in values) or item in ("received", "handled_total"):
+        if any(v is not None and v["value"] is not None for v in values) or item in ("received", "handled_total"):
             rows.append((label, values))
     return rows
 
