@@ -37,10 +37,11 @@ FORMATS = {
     "doc": Sniffed("doc", "application/msword", ".doc"),
     "wps": Sniffed("wps", "application/vnd.ms-works", ".wps"),
     "html": Sniffed("html", "text/html", ".html"),
+    "ofd": Sniffed("ofd", "application/ofd", ".ofd"),
     "zip": Sniffed("zip", "application/zip", ".zip"),
 }
 UNKNOWN = Sniffed(None, "application/octet-stream", "")
-DOCUMENT_FORMATS = frozenset({"pdf", "docx", "doc", "wps"})
+DOCUMENT_FORMATS = frozenset({"pdf", "docx", "doc", "wps", "ofd"})
 
 
 def by_extension(path) -> Sniffed:
@@ -51,8 +52,8 @@ def by_extension(path) -> Sniffed:
 def sniff(head: bytes, filename: str | None = None) -> Sniffed:
     """Identify ``head`` (the whole file, or at least its first few KB for PDF/OLE2/HTML).
 
-    A ZIP is only called DOCX when it holds ``word/document.xml``, which needs the
-    whole file. An OLE2 file is a Word ``.doc`` unless its name says ``.wps``.
+    A ZIP is only called DOCX when it holds ``word/document.xml`` (OFD: ``OFD.xml``),
+    which needs the whole file. An OLE2 file is a Word ``.doc`` unless its name says ``.wps``.
     """
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1024].find(b"%PDF-") != -1:
@@ -64,6 +65,8 @@ def sniff(head: bytes, filename: str | None = None) -> Sniffed:
     if head.startswith(b"PK\x03\x04"):
         if _zip_has(head, "word/document.xml"):
             return FORMATS["docx"]
+        if _zip_has(head, "OFD.xml"):  # GB/T 33190: the package's entry file
+            return FORMATS["ofd"]
         return FORMATS["zip"]
     lowered = stripped[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<script")):

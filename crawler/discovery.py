@@ -30,13 +30,13 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 FIRST_YEAR = 2008  # the 条例 of 2007 took effect on 2008-05-01: no report is older
 
-DOCUMENT_EXTENSIONS = frozenset({".pdf", ".docx", ".doc", ".wps"})
+DOCUMENT_EXTENSIONS = frozenset({".pdf", ".docx", ".doc", ".wps", ".ofd"})
 # Links that are never worth a request.
 ASSET_EXTENSIONS = frozenset(
     {
         ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".ico", ".webp",
         ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".swf", ".zip", ".rar", ".7z", ".xls",
-        ".xlsx", ".ppt", ".pptx", ".txt", ".xml", ".apk", ".exe", ".ofd", ".tif", ".tiff",
+        ".xlsx", ".ppt", ".pptx", ".txt", ".xml", ".apk", ".exe", ".tif", ".tiff",
     }
 )
 

@@ -1,11 +1,11 @@
-"""Turn an archived original (PDF or DOCX) into normalized text, tables and report figures.
+"""Turn an archived original (PDF, DOCX, OFD or a web page) into normalized text, tables and report figures.
 
     from extractors import extract, ExtractionError, EXTRACTOR_VERSION
     result = extract("report.pdf")
     result.report.stats  # canonical figures with provenance
 
 Modules: fields (the canonical keys of report-fields.csv), normalize (text), numbers
-(cell values), labels (label → canonical key), pdf / docx / legacy (readers), tables
+(cell values), labels (label → canonical key), pdf / docx / legacy / ofd / html / ocr (readers), tables
 (grids, page joins), report (understanding), checks (arithmetic), safety (hostile
 DOCX), model (result objects), isolated (extraction in time- and memory-limited
 child processes, for many files at once).
@@ -68,12 +68,20 @@ def extract(path: str | Path, filename: str | None = None) -> Extraction:
 
         with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as workdir:
             result = _from_docx(convert_to_docx(path, fmt, workdir), fmt, sniffed.media_type)
+    elif fmt == "ofd":
+        from .ofd import read_ofd
+
+        raw_pages, tables, pages = read_ofd(path)
+        result = _result(fmt, sniffed.media_type, raw_pages, tables, pages, False)
     elif fmt == "html":
-        raise ExtractionError("unsupported format: html (a web page, not a document)")
+        from .html import read_html
+
+        raw_pages, tables = read_html(path)
+        result = _result(fmt, sniffed.media_type, raw_pages, tables, None, False)
     elif fmt == "zip":
         raise ExtractionError("unsupported format: zip (not a docx)")
     else:
-        raise ExtractionError("unsupported format: unknown bytes (not PDF, DOCX, DOC or WPS)")
+        raise ExtractionError("unsupported format: unknown bytes (not PDF, DOCX, DOC, WPS, OFD or a web page)")
     return result
 
 

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, field
 Box = tuple[float, float, float, float]
 
 # How a table was read: ruled (cells bounded by the page's ruling lines), words (positioned
-# words of the text layer laid out by baseline and column), docx (the DOCX table grid).
-READINGS = ("ruled", "words", "docx")
+# words of the text layer laid out by baseline and column), docx (the DOCX table grid),
+# html (a web page's <table>), ocr (positioned words that OCR read off a page image).
+READINGS = ("ruled", "words", "docx", "html", "ocr")
 
 
 @dataclass

@@ -23,7 +23,7 @@ from .fields import format_keys
 from .figures import Reading
 from .model import Stat, TableQuality
 
-PREFERENCE = ("docx", "ruled", "words")
+PREFERENCE = ("docx", "html", "ruled", "words", "ocr")
 SECTIONS = (2, 3, 4)
 
 

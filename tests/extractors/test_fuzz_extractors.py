@@ -41,6 +41,8 @@ def classify(path) -> str:
 def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
     data = bytearray(data)
     for _ in range(rng.randint(1, 12)):
+        if len(data) < 2:
+            break  # a deletion took it all: nothing left to mutate
         choice = rng.random()
         position = rng.randrange(len(data))
         if choice < 0.5:
