@@ -10,8 +10,10 @@ attributes, page titles, file names and URLs; they answer:
   with a plausible year? Specific evidence (anchor, title attribute, file name)
   speaks first; the page title only decides when that evidence is neutral
   ("附件1", "P020240131512345.pdf", "下载").
-* ``decode_html`` / ``content_disposition_filename`` / ``blocked_reason`` —
-  the byte-level chores Chinese portals make hard.
+* ``assess_report_page`` — is a detail page the report itself (its title a report's,
+  its body the report's sections)?
+* ``content_disposition_filename`` / ``blocked_reason`` — the byte-level chores
+  Chinese portals make hard (decoding a page is archive.webpage.decode_html).
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from email.message import Message
 from posixpath import basename, dirname, splitext
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-import charset_normalizer
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+from archive.webpage import decode_html
 
 FIRST_YEAR = 2008  # the 条例 of 2007 took effect on 2008-05-01: no report is older
 
@@ -246,6 +247,31 @@ def assess_report(
     return Verdict(False, None, "nothing names a report")
 
 
+# The headings and table labels of the report's own sections: a page body carrying
+# several of them is the report, not a page about it.
+REPORT_BODY_WORDS = re.compile(
+    r"总体情况|主动公开政府信息|收到和处理政府信息公开申请|政府信息公开行政复议|存在的主要问题|其他需要报告|"
+    r"本年新收政府信息公开申请|予以公开|结转下年度继续办理"
+)
+REPORT_BODY_MIN_WORDS = 3
+
+
+def assess_report_page(heading: str, page_title: str, article_text: str, url: str = "", today: date | None = None) -> Verdict:
+    """Is a detail page itself an annual report (published as the article, no attachment)?
+
+    Its own title must read as a report (``assess_report`` on the heading, the page
+    title as context) and its article must carry at least ``REPORT_BODY_MIN_WORDS``
+    different section headings or table labels of the report format.
+    """
+    verdict = assess_report([heading], [page_title], url, today)
+    if not verdict.is_report:
+        return verdict
+    words = set(REPORT_BODY_WORDS.findall(re.sub(r"\s+", "", article_text)))
+    if len(words) < REPORT_BODY_MIN_WORDS:
+        return Verdict(False, None, f"titled a report, but the page body is not one ({len(words)} report headings)")
+    return Verdict(True, verdict.year, f"the page is the report: {verdict.reason}")
+
+
 def _negative(text: str) -> str | None:
     """The word that makes ``text`` a non-report, or None.
 
@@ -279,35 +305,6 @@ def is_neutral_name(text: str) -> bool:
 
 
 # --- bytes ---------------------------------------------------------------------------
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Decode an HTML page right whatever it declares; returns (text, encoding).
-
-    Order: byte-order mark, the HTTP header charset, the ``<meta>`` charset, strict
-    UTF-8, then charset-normalizer's guess. A declaration is only believed when the
-    bytes decode cleanly with it (portals declare UTF-8 and send GBK, or the
-    reverse); GB2312 and GBK are read as their superset GB18030.
-    """
-    bom_encoding, bom = read_bom(body)
-    if bom_encoding:
-        return body[len(bom):].decode(bom_encoding, errors="replace"), bom_encoding
-    declared = [http_content_type_encoding(content_type or ""), html_body_declared_encoding(body)]
-    tried: list[str] = []
-    for candidate in [*declared, "utf-8"]:
-        encoding = resolve_encoding(candidate) if candidate else None
-        if not encoding or encoding in tried:
-            continue
-        tried.append(encoding)
-        try:
-            return body.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        encoding = resolve_encoding(best.encoding) or best.encoding
-        return body.decode(encoding, errors="replace"), encoding
-    return body.decode("gb18030", errors="replace"), "gb18030"
 
 
 def content_disposition_filename(value: bytes | str | None) -> str | None:

@@ -27,7 +27,8 @@ class DocumentItem:
     year: int | None = None
     reason: str | None = None
     body: bytes | None = field(default=None, repr=False)
-    not_modified: bool = False
+    not_modified: bool = False  # a 304, or a web-page report whose content key is unchanged
+    content_key: str | None = None  # web-page reports: archive.webpage's hash of the article
     previous: dict | None = None  # the journal's last source row for this URL, if any
     sha256: str | None = None
     size: int | None = None

@@ -104,6 +104,7 @@ TABLES: dict[str, TableSpec] = {
             "content_type": str,
             "filename": str,
             "size": int,
+            "content_key": str,
             "fetched_at": str,
         },
         pk="id",
@@ -133,10 +134,15 @@ def utcnow() -> str:
 
 
 def create_tables(db: sqlite_utils.Database, tables: dict[str, TableSpec]) -> None:
-    """Create the tables of ``tables`` that ``db`` lacks, with their indexes."""
+    """Create the tables of ``tables`` that ``db`` lacks, with their indexes, and add the
+    columns an existing table (of an older file) lacks."""
     existing = set(db.table_names())
     for name, spec in tables.items():
         if name in existing:
+            have = set(db[name].columns_dict)
+            for column, kind in spec.columns.items():
+                if column not in have:
+                    db[name].add_column(column, kind)
             continue
         db[name].create(spec.columns, pk=spec.pk)
         for columns in spec.indexes:
@@ -211,7 +217,7 @@ class Journal:
     def last_source(self, url: str) -> dict | None:
         """The newest fetch of ``url`` (for If-None-Match / If-Modified-Since and the outcome)."""
         rows = self.db.query(
-            "select sha256, etag, last_modified, fetched_at, size, content_type, filename from sources "
+            "select sha256, etag, last_modified, fetched_at, size, content_type, filename, content_key from sources "
             "where url = ? order by id desc limit 1",
             [url],
         )

@@ -25,6 +25,7 @@ from crawler.resources import data_dir_of, journal_for
 logger = logging.getLogger(__name__)
 
 DOCUMENT_META = "nianbao_document"  # set by the spider on attachment requests
+PAGE_META = "nianbao_page"  # set by the spider on page requests
 
 
 class Blocked(IgnoreRequest):
@@ -41,7 +42,8 @@ class SkippedAfterBlock(IgnoreRequest):
 
 
 class ConditionalRequestMiddleware:
-    """Make document requests conditional on the journal's last fetch of the same URL.
+    """Make document requests (and pages kept as web-page reports) conditional on the
+    journal's last fetch of the same URL.
 
     A 304 then reaches the spider (``handle_httpstatus_list``) and is recorded as
     "unchanged" without transferring the body again.
@@ -55,10 +57,13 @@ class ConditionalRequestMiddleware:
         return cls(journal_for(data_dir_of(crawler.settings)))
 
     def process_request(self, request, spider=None):
-        if not request.meta.get(DOCUMENT_META) or "nianbao_previous" in request.meta:
+        document, page = request.meta.get(DOCUMENT_META), request.meta.get(PAGE_META)
+        if not (document or page) or "nianbao_previous" in request.meta:
             return None
         key = request.meta.get("nianbao_url", request.url)
         previous = self.journal.last_source(key)
+        if page and not previous:
+            return None  # a page is asked for whole, unless it is a report we hold (a web-page report)
         request.meta["nianbao_previous"] = previous
         statuses = set(request.meta.get("handle_httpstatus_list", ())) | {304}
         request.meta["handle_httpstatus_list"] = sorted(statuses)

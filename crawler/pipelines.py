@@ -1,4 +1,5 @@
-"""Item pipelines: ArchivePipeline keeps the bytes, JournalPipeline writes the record,
+"""Item pipelines: SamePagePipeline tells an unchanged web-page report from a new visit
+count, ArchivePipeline keeps the bytes, JournalPipeline writes the record,
 RestorePipeline (repair runs only) puts refetched bytes back in place of damaged ones.
 
 Split so each does one thing: the archive never learns about URLs, the journal
@@ -30,6 +31,25 @@ def stop_for_storage(crawler, message: str) -> None:
             crawler.stats.set_value(FATAL_STAT, message)
             deferred_from_coro(crawler.engine.close_spider_async(reason="storage_error"))
     raise DropItem(message)
+
+
+class SamePagePipeline:
+    """A web-page report whose content key is the one its URL had at the last fetch is
+    unchanged: the new bytes (another visit count, another clock) are not archived again."""
+
+    def __init__(self, journal):
+        self.journal = journal
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(journal_for(data_dir_of(crawler.settings)))
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, DocumentItem) and item.content_key and item.body is not None:
+            previous = self.journal.last_source(item.url)
+            if previous and previous.get("content_key") == item.content_key:
+                item.body, item.not_modified, item.previous = None, True, previous
+        return item
 
 
 class ArchivePipeline:
@@ -129,6 +149,7 @@ class JournalPipeline:
             content_type=item.content_type,
             filename=item.filename,
             size=item.size,
+            content_key=item.content_key or (item.previous or {}).get("content_key"),
         )
         self.stats.inc_value(f"nianbao/{item.outcome}")
         self.stats.inc_value("nianbao/reports_found")

@@ -70,6 +70,7 @@ BASE_SETTINGS: dict = {
         "crawler.middlewares.ConditionalRequestMiddleware": 570,
     },
     "ITEM_PIPELINES": {
+        "crawler.pipelines.SamePagePipeline": 50,
         "crawler.pipelines.ArchivePipeline": 100,
         "crawler.pipelines.JournalPipeline": 200,
     },

@@ -10,7 +10,10 @@ Hanweb (大汉) listings carry no links in their HTML: the spider reads the
 ``<record>`` CDATA of their datastore and POSTs ``dataproxy.jsp`` for the record
 ranges the page did not embed (crawler.discovery.jpage_setup / jpage_ranges).
 
-Page bytes are decoded by crawler.discovery.decode_html, not by Scrapy, because
+A detail page that is itself the report (its title a report's, its body the report's
+sections, no report attachment) is kept as an original like an attachment.
+
+Page bytes are decoded by archive.webpage.decode_html, not by Scrapy, because
 portals misdeclare GBK/GB2312/UTF-8; links are extracted with parsel directly,
 because Scrapy's LinkExtractor drops .pdf/.doc links (IGNORED_EXTENSIONS).
 """
@@ -18,7 +21,6 @@ because Scrapy's LinkExtractor drops .pdf/.doc links (IGNORED_EXTENSIONS).
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
@@ -47,14 +49,14 @@ from w3lib.url import safe_url_string
 
 from scrapy_playwright.page import PageMethod
 
-from archive import sniff
+from archive import sniff, webpage
 from crawler.address_policy import RefusedAddress
 from crawler.discovery import (
     LinkKind,
     assess_report,
+    assess_report_page,
     classify_link,
     content_disposition_filename,
-    decode_html,
     hanweb_records,
     is_neutral_name,
     jpage_ranges,
@@ -67,12 +69,9 @@ from crawler.discovery import (
     viewer_target,
 )
 from crawler.items import DocumentItem, FetchErrorItem
-from crawler.middlewares import DOCUMENT_META, Blocked, SkippedAfterBlock
+from crawler.middlewares import DOCUMENT_META, PAGE_META, Blocked, SkippedAfterBlock
 
 logger = logging.getLogger(__name__)
-
-SITE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]{2,40}$")
-
 
 def _text(value: str | None) -> str:
     return " ".join((value or "").split())
@@ -108,6 +107,7 @@ class PortalSpider(scrapy.Spider):
 
     def page_request(self, url: str, hops: int, listing_pages: int = 0, link_text: str = "", page_url=None, page_title=None):
         meta = {
+            PAGE_META: True,
             "hops": hops,
             "listing_pages": listing_pages,
             "link_text": link_text,
@@ -137,6 +137,11 @@ class PortalSpider(scrapy.Spider):
     # -- pages --------------------------------------------------------------------------
 
     def parse_page(self, response):
+        if response.status == 304:  # a web-page report we hold, not modified
+            item = self.new_item(response, response.url)
+            item.not_modified, item.previous = True, response.meta.get("nianbao_previous")
+            yield item
+            return
         body = response.body or b""
         sniffed = sniff(body[:65536] if len(body) > 65536 else body, url_filename(response.url))
         if sniffed.is_document or (sniffed.format == "zip" and sniff(body).is_document):
@@ -147,11 +152,11 @@ class PortalSpider(scrapy.Spider):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         if content_type and not any(t in content_type for t in ("html", "xml", "text")) and sniffed.format != "html":
             return
-        text, _ = decode_html(body, content_type)
+        text, _ = webpage.decode_html(body, content_type)
         base_url = get_base_url(text, response.url)
         selector = Selector(text=text, base_url=response.url)
-        heading = self.heading(selector)
-        page_title = self.page_title(selector)
+        heading = webpage.page_heading(selector.root)
+        page_title = webpage.page_title(selector.root)
         if "jpage" in response.meta:
             page_title = page_title or response.meta.get("page_title") or ""  # a bare XML answer: the listing's title
         context = [heading, page_title]
@@ -160,7 +165,10 @@ class PortalSpider(scrapy.Spider):
         evidence_title = heading or page_title
 
         anchors = selector.css("a[href], area[href]")
-        yield from self.follow_links(anchors, base_url, response.url, context, hops, listing_pages)
+        requests = list(self.follow_links(anchors, base_url, response.url, context, hops, listing_pages))
+        yield from requests
+        if "jpage" not in response.meta and not any(r.meta.get(DOCUMENT_META) for r in requests):
+            yield from self.page_as_report(response, body, content_type, page_title)
         # Hanweb (大汉) listings: the links are CDATA in <record>s, more come from dataproxy.jsp.
         # Records of a dataproxy answer are relative to the listing page that asked.
         record_base = (response.meta.get("page_url") or base_url) if "jpage" in response.meta else base_url
@@ -245,29 +253,6 @@ class PortalSpider(scrapy.Spider):
                 },
             )
 
-    @staticmethod
-    def heading(selector: Selector) -> str:
-        """The page's own title: ArticleTitle meta, else the first h1 (h2 on some templates)."""
-        for query in (
-            "meta[name=ArticleTitle]::attr(content)",
-            "meta[name=articletitle]::attr(content)",
-            "h1",
-            ".article h2, .content h2, .title h2, .tit",
-        ):
-            nodes = selector.css(query)
-            if nodes:
-                value = nodes[0].get() if query.startswith("meta") else nodes[0].xpath("string()").get()
-                value = _text(value)
-                if value:
-                    return value
-        return ""
-
-    @staticmethod
-    def page_title(selector: Selector) -> str:
-        """<title> without the site-name suffix ("…年度报告_某某区人民政府")."""
-        title = _text(selector.css("title").xpath("string()").get())
-        return SITE_SUFFIX.sub("", title) or title
-
     # -- documents ----------------------------------------------------------------------
 
     def parse_document(self, response):
@@ -298,6 +283,21 @@ class PortalSpider(scrapy.Spider):
                 return
         item.body = body
         item.previous = meta.get("nianbao_previous")
+        yield item
+
+    def page_as_report(self, response, body: bytes, content_type: str, page_title: str):
+        """A detail page with no report attachment that is itself the report: its bytes are
+        the original (format html), its content key tells a new version from a new visit count."""
+        found = webpage.article(webpage.parse(body, content_type))
+        verdict = assess_report_page(found.title, page_title, found.text, response.url)
+        if not verdict.is_report:
+            return
+        self.crawler.stats.inc_value("nianbao/page_reports")
+        item = self.new_item(response, response.url)
+        item.page_title = found.title or page_title
+        item.year, item.reason = verdict.year, verdict.reason
+        item.body = body
+        item.content_key = found.content_key
         yield item
 
     def document_behind_page_link(self, response):

@@ -1,4 +1,4 @@
-"""A real HTTP server for fixture portals: a static site plus a government portal's habits.
+r"""A real HTTP server for fixture portals: a static site plus a government portal's habits.
 
 Test and demo equipment: the demo serves the bundled sample portal with it, the
 tests serve every fixture portal with it. No stage of the pipeline imports it.
@@ -18,6 +18,10 @@ behaviours declared in ``SITE_DIR/_site.yml``::
       /downfile.jsp:            # ?filename=KEY (or ?id=KEY)
         KEY: {file: files/a.pdf, name: 2023年…年度报告.pdf}   # RFC 5987 filename*=
         K2: {file: files/b.pdf, name: 年报.pdf, encoding: gbk}  # raw GBK bytes in filename=
+    dynamic:                    # pages that change on every request, as CMS detail pages do
+      prefixes: [/art/]         # their paths; answered without ETag / Last-Modified
+      replace: {'(<span id="visits">)\d+': '\g<1>{visits}'}   # bytes regex → template with
+                                # {visits} (a counter per path), {now} (the clock), {token} (random hex)
     jpage:                      # Hanweb (大汉) dataproxy.jsp: GET or POST, fields in query or form body
       /module/web/jpage/dataproxy.jsp:
         "1229": ["<li><a href=…>…</a></li>", …]   # columnid → the column's full record list;
@@ -40,6 +44,8 @@ import hashlib
 import json
 import mimetypes
 import posixpath
+import re
+import secrets
 import sys
 import threading
 import time
@@ -102,6 +108,7 @@ class PortalServer:
         self.port = port
         self.log_path = Path(log_path) if log_path else None
         self.requests: list[dict] = []
+        self.visits: dict[str, int] = {}  # requests per dynamic page
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -262,12 +269,15 @@ class PortalHandler(BaseHTTPRequestHandler):
             body = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
             return self.reply(404, body, "text/html")
         data = target.read_bytes()
-        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-        mtime = int(target.stat().st_mtime)
-        last_modified = formatdate(mtime, usegmt=True)
-        validators = {"ETag": etag, "Last-Modified": last_modified}
-        if self.not_modified(etag, mtime):
-            return self.reply(304, b"", extra=validators)
+        dynamic = (config or {}).get("dynamic") or {}
+        if any(self.path.startswith(prefix) for prefix in dynamic.get("prefixes") or []):
+            data, validators = self.rewrite(data, dynamic.get("replace") or {}), {}
+        else:
+            etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+            mtime = int(target.stat().st_mtime)
+            validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
+            if self.not_modified(etag, mtime):
+                return self.reply(304, b"", extra=validators)
         suffix = target.suffix.lower()
         content_type = TYPES.get(suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         charset = (config or {}).get("charset")
@@ -283,6 +293,19 @@ class PortalHandler(BaseHTTPRequestHandler):
                 extra["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
             content_type = "application/octet-stream"
         self.reply(200, data, content_type, extra=extra)
+
+    def rewrite(self, data: bytes, replacements: dict) -> bytes:
+        """A dynamic page as this request sees it: counter, clock, token and ad filled anew."""
+        with self.portal._lock:
+            self.portal.visits[self.path] = self.portal.visits.get(self.path, 0) + 1
+            visits = self.portal.visits[self.path]
+        values = {"visits": str(1000 + visits), "now": time.strftime("%Y-%m-%d %H:%M:%S"), "token": secrets.token_hex(16)}
+        for pattern, template in replacements.items():
+            filled = template
+            for name, value in values.items():
+                filled = filled.replace("{" + name + "}", value)
+            data = re.sub(pattern.encode(), filled.encode(), data, flags=re.S)
+        return data
 
     def serve_jpage(self, columns: dict, fields: dict) -> None:
         """Answer a Hanweb dataproxy.jsp request: records startrecord…endrecord of the column.

@@ -13,7 +13,6 @@ from crawler.discovery import (
     classify_link,
     content_disposition_filename,
     JpageSetup,
-    decode_html,
     hanweb_records,
     is_document_url,
     is_neutral_name,
@@ -199,24 +198,6 @@ def test_title_attribute_counts_for_navigation():
 
 
 # --- bytes ---------------------------------------------------------------------------------
-
-
-def test_decode_gbk_declared_in_meta():
-    body = '<html><head><meta charset="gb2312"><title>政府信息公开年报</title></head></html>'.encode("gbk")
-    text, encoding = decode_html(body)
-    assert "政府信息公开年报" in text and encoding == "gb18030"
-
-
-def test_decode_misdeclared_utf8_header_with_gbk_bytes():
-    body = "<html><head><title>政府信息公开工作年度报告</title></head><body>镕</body></html>".encode("gb18030")
-    text, _ = decode_html(body, "text/html; charset=utf-8")
-    assert "政府信息公开工作年度报告" in text
-
-
-def test_decode_undeclared():
-    body = "<html><body>" + "天坛街道办事处政府信息公开工作年度报告。" * 20 + "</body></html>"
-    assert "天坛街道" in decode_html(body.encode("utf-8"))[0]
-    assert "天坛街道" in decode_html(body.encode("gbk"))[0]
 
 
 def test_content_disposition_rfc5987():

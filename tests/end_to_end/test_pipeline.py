@@ -204,3 +204,29 @@ def test_second_crawl_downloads_nothing_new(crawled, portal):
     outcomes = {outcome for (outcome,) in query(
         data, "select outcome from sources where crawl_id = (select max(id) from crawls)")}
     assert outcomes == {"unchanged"}
+
+
+def test_every_kind_of_original_is_searchable_shown_counted_and_served(crawled, manifest):
+    """One original of each kind the sample portal publishes (PDF, DOCX, a web page…): found by
+    a search for its body's name, its report page, its coverage cell, its original."""
+    from tests.support import serve_live
+
+    data = crawled["data"]
+    kinds = dict(query(data, "select format, min(sha256) from documents where title is not null group by format"))
+    assert {"pdf", "docx", "html"} <= set(kinds)
+    with serve_live(data) as base:
+        for fmt, sha in kinds.items():
+            title, agency, year = query(data, "select title, agency, year from documents where sha256 = ?", [sha])[0]
+            found = httpx.get(base + "/reports/documents.json", trust_env=False,
+                              params={"_search": agency, "_shape": "objects", "_size": "max"}).json()
+            assert sha in {row["sha256"] for row in found["rows"]}, fmt
+            page = httpx.get(f"{base}/-/reports/{sha}", trust_env=False)
+            assert page.status_code == 200 and title in page.text and 'id="table-3"' in page.text, fmt
+            original = httpx.get(f"{base}/-/files/{sha}", trust_env=False)
+            assert original.status_code == 200 and sha256_of(original.content) == sha, fmt
+        coverage = httpx.get(base + "/-/coverage", trust_env=False)
+        assert coverage.status_code == 200
+    counted = dict(query(data, "select year, reports from report_coverage where portal = 'sample'"))
+    for fmt, sha in kinds.items():
+        (year,) = query(data, "select year from documents where sha256 = ?", [sha])[0]
+        assert counted[year] >= 1, fmt

@@ -41,9 +41,12 @@ def test_random_bytes(tmp_path):
     fails_with(tmp_path / "a.pdf", "unsupported format")
 
 
-def test_html_named_pdf(tmp_path):
+def test_html_named_pdf_is_a_web_page_not_a_report(tmp_path):
+    from extractors import extract
+
     (tmp_path / "report.pdf").write_bytes(b"<!DOCTYPE html><html><body>404 Not Found</body></html>")
-    fails_with(tmp_path / "report.pdf", "html")
+    result = extract(tmp_path / "report.pdf")
+    assert (result.format, result.text, result.report) == ("html", "404 Not Found", None)
 
 
 def test_truncated_pdf(tmp_path):

@@ -8,6 +8,7 @@ fixtures/render_reportlab.py also give each figure's cell box, checked against t
 """
 
 import csv
+import html
 import json
 import re
 import zipfile
@@ -32,7 +33,9 @@ REPORTLAB_PRODUCERS = {"wps", "wps-filled", "borderless", "shuffled", "kangxi", 
 # fixtures/render_docx_variants.py: DOCX written the way Word and WPS write them, and legacy .doc/.wps.
 DOCX_PRODUCERS = {"docx-layout-table", "docx-sdt", "docx-textbox", "docx-vertical", "docx-gridafter",
                   "doc-libreoffice", "wps-libreoffice"}
-PRODUCERS = {"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS
+# fixtures/render_webpages.py: reports published as the article of a CMS detail page.
+WEB_PRODUCERS = {"web-trs", "web-zoom", "web-density"}
+PRODUCERS = {"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS | WEB_PRODUCERS
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .wps files
 # What the kangxi producer's text layer says instead of these ideographs.
 KANGXI = {"人": "\u2f08", "工": "\u2f2f", "行": "\u2f8f", "门": "\u2ed4", "户": "\u2f3e", "民": "\u2ea0",
@@ -137,7 +140,7 @@ def test_there_are_fixtures():
 def test_expected_shape_and_keys(path):
     exp = load(path)
     assert exp["file"] == path.name[: -len(".expected.json")]
-    assert exp["format"] in {"pdf", "docx", "doc", "wps"} and exp["file"].endswith("." + exp["format"])
+    assert exp["format"] in {"pdf", "docx", "doc", "wps", "html"} and exp["file"].endswith("." + exp["format"])
     assert exp["producer"] in PRODUCERS
     assert isinstance(exp["pages"], int) and exp["pages"] >= 1
     assert exp["title"] and isinstance(exp["failing_rules"], list)
@@ -161,6 +164,14 @@ def test_file_is_what_it_claims(path):
         pages = text_layer(exp, target)
         assert len(pages) == exp["pages"]
         assert squash(as_printed(exp, exp["title"])) in squash("".join(pages))
+    elif exp["format"] == "html":  # a detail page: the report is its article, the site around it
+        from archive.webpage import decode_html
+
+        text, encoding = decode_html(data)
+        assert squash(exp["title"]) in squash(html.unescape(text))
+        assert "<table" in text and "rowspan=" in text and "colspan=" in text
+        assert "<script>" in text and "onerror=" in text  # what the site must never run
+        assert (encoding == "gb18030") == (exp["producer"] == "web-zoom")
     elif exp["format"] in {"doc", "wps"}:  # Word 97 binary: the text is UTF-16 in the WordDocument stream
         assert data.startswith(OLE2)
         text = data.decode("utf-16-le", "ignore") + data[1:].decode("utf-16-le", "ignore")

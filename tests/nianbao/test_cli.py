@@ -41,7 +41,6 @@ def test_extract_prints_one_json_document_per_file_in_order():
     [
         ("empty.pdf", b""),
         ("random.pdf", os.urandom(4096)),
-        ("page.pdf", "<!DOCTYPE html><html><body>页面不存在</body></html>".encode()),
         ("truncated.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Ty"),
         ("notes.docx", b"PK\x03\x04 not really a zip"),
     ],
@@ -55,6 +54,15 @@ def test_extract_bad_file_gives_json_error_without_traceback(tmp_path, name, con
     assert document["file"] == str(path)
     assert document["error"] and "\n" not in document["error"]
     assert "Traceback" not in finished.stderr + finished.stdout
+
+
+def test_extract_a_web_page_named_pdf_reads_it_as_a_page(tmp_path):
+    path = tmp_path / "page.pdf"
+    path.write_bytes("<!DOCTYPE html><html><body>页面不存在</body></html>".encode())
+    finished = run("extract", path, timeout=60)
+    assert finished.returncode == 0
+    (document,) = [json.loads(line) for line in finished.stdout.splitlines()]
+    assert (document["format"], document["text"], document["report"]) == ("html", "页面不存在", None)
 
 
 def test_extract_missing_file_and_mixed_batch(tmp_path):

@@ -64,3 +64,31 @@ def test_search_snippet_report_page_and_download(browser, live_site, site_data, 
     assert page.locator(".nianbao-snippet mark").count() > 0
     page.screenshot(path=str(test_output / "table-search.png"))
     context.close()
+
+
+def test_archived_web_page_runs_no_script(browser, live_site, site_data):
+    """A third party's page with a <script> and an <img onerror=…>: neither runs on our site,
+    served as the original or shown as a report page."""
+    from tests.support import REPORTS, sha256_of
+
+    source = REPORTS / "tiantan-2023-web-trs.html"
+    assert b"<script>" in source.read_bytes() and b"onerror=" in source.read_bytes()
+    sha256 = sha256_of(source)
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    dialogs, requests = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("response", lambda answer: requests.append(answer.url))  # a request CSP blocks gets no answer
+    response = page.goto(f"{live_site}/-/files/{sha256}")
+    assert response.ok and "sandbox" in response.headers["content-security-policy"]
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.title() == "天坛街道办事处2023年政府信息公开工作年度报告_示例区人民政府"  # the script would prefix "ran: "
+    assert page.get_by_text("本年新收政府信息公开申请数量").count() >= 1  # the page is shown, as archived
+    page.goto(f"{live_site}/-/reports/{sha256}")
+    assert page.locator("#table-3").count() == 1
+    page.wait_for_timeout(300)
+    assert not page.title().startswith("ran:")
+    assert dialogs == []
+    assert not [url for url in requests if "no-such-image" in url or "jquery" in url]  # nothing the page names was loaded
+    context.close()

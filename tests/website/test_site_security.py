@@ -69,3 +69,16 @@ def test_database_file_is_not_downloadable_and_search_is_served(live_site):
     assert search.status_code == 200 and search.json()["rows"]
     ranked = httpx.get(live_site + "/-/search.json?q=" + quote("复议"), trust_env=False).json()
     assert ranked["documents"] and "<mark>复议</mark>" in ranked["documents"][0]["snippet"]
+
+
+def test_archived_web_pages_are_served_sandboxed_documents_are_not(live_site):
+    from tests.support import fixture_files, sha256_of
+
+    files = {f["format"]: f["path"] for f in fixture_files()}
+    page = httpx.get(f"{live_site}/-/files/{sha256_of(files['html'])}", trust_env=False)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "default-src 'none'" in policy and "script" not in policy
+    assert page.content == files["html"].read_bytes()  # the bytes as archived
+    pdf = httpx.get(f"{live_site}/-/files/{sha256_of(files['pdf'])}", trust_env=False)
+    assert pdf.status_code == 200 and "content-security-policy" not in pdf.headers  # the browser's PDF viewer keeps working

@@ -1,5 +1,6 @@
 """``/-/files/<sha256>``: every archived original, with its real Content-Type and the file
-name it was fetched under; ``/-/nianbao/static/<name>``: the site's own CSS."""
+name it was fetched under (a web page under a sandboxing Content-Security-Policy: it never
+runs script on our origin); ``/-/nianbao/static/<name>``: the site's own CSS."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from archive.sniff import by_extension
 from archive.store import is_sha256
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+THIRD_PARTY_PAGE_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def archive_dirs(datasette) -> list[Path]:
@@ -43,6 +45,10 @@ async def serve_original(datasette, request):
         "cache-control": "public, max-age=31536000, immutable",
         "etag": f'"{sha256}"',
     }
+    if not kind.is_document:
+        # A third party's web page: shown as archived, but in a sandbox of its own origin
+        # that runs no script and loads nothing (not even from us).
+        headers["content-security-policy"] = THIRD_PARTY_PAGE_POLICY
     return AsgiFileDownload(path, content_type=kind.media_type, headers=headers)
 
 
