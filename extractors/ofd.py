@@ -86,7 +86,7 @@ class Package:
             raise ExtractionError(f"corrupt ofd: {referrer} names an empty path")
         joined = posixpath.normpath(loc.lstrip("/") if loc.startswith("/") else
                                     posixpath.join(posixpath.dirname(referrer), loc))
-        if joined.split("/")[0] in ("..", ".") or re.match(r"^[A-Za-z]:", joined):  # above the root, or C:
+        if joined.split("/")[0] in ("..", ".") or re.match(r"^[A-Za-z]:", loc):  # above the root, or C:
             raise ExtractionError(f"ofd refused: {referrer} names {loc!r}, outside the package")
         if joined not in self.names:
             raise ExtractionError(f"corrupt ofd: {joined} is missing (named in {referrer})")
