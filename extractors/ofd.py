@@ -75,9 +75,12 @@ class Package:
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
         self.names = set(archive.namelist())
+        self.parsed: dict[str, object] = {}  # a template serves many pages: parsed once
 
     def xml(self, name: str):
-        return parse_xml(name, self.archive.read(name), "ofd")
+        if name not in self.parsed:
+            self.parsed[name] = parse_xml(name, self.archive.read(name), "ofd")
+        return self.parsed[name]
 
     def resolve(self, loc: str | None, referrer: str) -> str:
         """A part named in ``referrer``: relative to its folder, or to the package root when it starts with /."""
@@ -100,21 +103,22 @@ class Package:
             raise ExtractionError("corrupt ofd: OFD.xml names no DocRoot")
         pages: list[OfdPage] = []
         for root in roots:
-            pages.extend(self.document(self.resolve(root.text, "OFD.xml")))
+            pages.extend(self.document(self.resolve(root.text, "OFD.xml"), len(pages)))
         return pages
 
-    def document(self, name: str) -> list[OfdPage]:
+    def document(self, name: str, before: int) -> list[OfdPage]:
+        """The pages of one document, ``before`` pages of earlier documents counting towards the limit."""
         document = self.xml(name)
         common = child(document, "CommonData")
         area = physical_box(child(common, "PageArea"), name) or A4
         templates = {el.get("ID"): el.get("BaseLoc") for el in children(common, "TemplatePage")}
         entries = children(child(document, "Pages"), "Page")
-        if len(entries) > MAX_PAGES:
-            raise ExtractionError(f"ofd refused: {len(entries)} pages (the limit is {MAX_PAGES})")
+        if before + len(entries) > MAX_PAGES:
+            raise ExtractionError(f"ofd refused: {before + len(entries)} pages (the limit is {MAX_PAGES})")
         pages = []
         for entry in entries:
             part = self.resolve(entry.get("BaseLoc"), name)
-            content = self.xml(part)
+            content = parse_xml(part, self.archive.read(part), "ofd")  # read once: not kept
             box = physical_box(child(content, "Area"), part) or area
             page = OfdPage(box[2] * PT_PER_MM, box[3] * PT_PER_MM)
             for template in children(content, "Template"):  # running headers and footers live here
@@ -169,7 +173,9 @@ def advance(glyph: str, size: float) -> float:
 
 def path_object(element, page: OfdPage, name: str) -> None:
     """Ruling lines of a path: a thin path is one line; a larger stroked one gives its straight,
-    axis-parallel segments. Filled boxes (shading) and white paint are no rules."""
+    axis-parallel segments. Filled boxes (shading), white paint and invisible paths are no rules."""
+    if element.get("Visible") == "false":
+        return
     stroked = element.get("Stroke", "true") != "false" and visible(child(element, "StrokeColor"))
     filled = element.get("Fill", "false") == "true" and visible(child(element, "FillColor"))
     data = child(element, "AbbreviatedData")

@@ -220,3 +220,14 @@ def test_truncated_package(tmp_path):
         path = tmp_path / f"cut-{fraction}.ofd"
         path.write_bytes(data[: int(len(data) * fraction)])
         refused(path)
+
+
+def test_page_limit_counts_every_document_of_the_package(tmp_path):
+    body = "<ofd:DocBody><ofd:DocInfo><ofd:DocID>{0}</ofd:DocID></ofd:DocInfo><ofd:DocRoot>{0}/Document.xml</ofd:DocRoot></ofd:DocBody>"
+    root = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {NS} Version="1.0" DocType="OFD">'
+            f'{body.format("Doc_0")}{body.format("Doc_1")}</ofd:OFD>')
+    pages = "".join(f'<ofd:Page ID="{i}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(MAX_PAGES))
+    path = package(tmp_path / "two.ofd", {"OFD.xml": root, "Doc_0/Document.xml": document(PAGE),
+                                          "Doc_0/Pages/Page_0/Content.xml": content(""),
+                                          "Doc_1/Document.xml": document(pages)})
+    assert refused(path) == f"ofd refused: {MAX_PAGES + 1} pages (the limit is {MAX_PAGES})"
