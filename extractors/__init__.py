@@ -6,8 +6,8 @@
 
 Modules: fields (the canonical keys of report-fields.csv), normalize (text), numbers
 (cell values), labels (label → canonical key), pdf / docx / legacy / ofd / html / ocr (readers), tables
-(grids, page joins), report (understanding), checks (arithmetic), safety (hostile
-DOCX), model (result objects), isolated (extraction in time- and memory-limited
+(grids, page joins), report (understanding), checks (arithmetic), safety (hostile ZIP
+packages: DOCX, OFD), model (result objects), isolated (extraction in time- and memory-limited
 child processes, for many files at once).
 """
 
