@@ -98,6 +98,22 @@ def test_both_readings_agree_and_point_at_the_cells(result):
         assert x0 < (bx0 + bx1) / 2 < x1 and top < (btop + bbottom) / 2 < bottom, stat.key
 
 
+@pytest.mark.parametrize("alone", ["words", "ruled"])
+def test_each_reading_alone_reads_every_figure(monkeypatch, alone):
+    """Without ruling lines the positioned words read every figure; with the words reading left out,
+    the rules from the path objects do."""
+    import extractors.ofd as ofd
+    from extractors.pdf import both_readings
+
+    if alone == "words":
+        monkeypatch.setattr(ofd, "page_tables", lambda page, number: [])
+    else:
+        monkeypatch.setattr(ofd, "both_readings", lambda raw, pages: both_readings(raw, []))
+    report = extract(FIXTURE).report
+    assert {q.reading for q in report.quality} == {alone}
+    assert report.stats_dict() == EXPECTED["stats"] and report.consistent is True
+
+
 # ---------------------------------------------------------------- glyph placement
 
 
