@@ -6,8 +6,8 @@
 
 Modules: fields (the canonical keys of report-fields.csv), normalize (text), numbers
 (cell values), labels (label → canonical key), pdf / docx / legacy / ofd / html / ocr (readers), tables
-(grids, page joins), report (understanding), checks (arithmetic), safety (hostile
-DOCX), model (result objects), isolated (extraction in time- and memory-limited
+(grids, page joins), report (understanding), checks (arithmetic), safety (hostile ZIP
+packages: DOCX, OFD), model (result objects), isolated (extraction in time- and memory-limited
 child processes, for many files at once).
 """
 
@@ -79,7 +79,7 @@ def extract(path: str | Path, filename: str | None = None) -> Extraction:
         raw_pages, tables = read_html(path)
         result = _result(fmt, sniffed.media_type, raw_pages, tables, None, False)
     elif fmt == "zip":
-        raise ExtractionError("unsupported format: zip (not a docx)")
+        raise ExtractionError("unsupported format: zip (neither a docx nor an ofd)")
     else:
         raise ExtractionError("unsupported format: unknown bytes (not PDF, DOCX, DOC, WPS, OFD or a web page)")
     return result

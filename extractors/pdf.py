@@ -78,12 +78,12 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
                 if _out_of_order(text):  # text objects written in no particular order
                     text = text_by_position(page_chars(textpage, page.get_height()))
                 texts.append(text)
-                if TABLE_MARKERS.search(re.sub(r"\s+", "", normalize_chars(text))):
+                if has_table_labels(text):
                     described = pdfium_page(page, textpage)
                     if described is None:
                         fallback.append(i)
                     else:
-                        raw_tables.extend(_page_tables(described, i + 1))
+                        raw_tables.extend(page_tables(described, i + 1))
                         word_pages.append(Page(i + 1, described.chars, described.width, described.height))
             finally:
                 textpage.close()
@@ -102,12 +102,23 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
         raw_tables.extend(ruled)
         raw_tables.sort(key=lambda t: (t.page, t.bbox[1]))
         word_pages = sorted(word_pages + pages, key=lambda p: p.number)
+    return texts, both_readings(raw_tables, word_pages), len(texts), False
+
+
+def has_table_labels(text: str) -> bool:
+    """Whether a page's text carries labels only the report's tables have (TABLE_MARKERS)."""
+    return TABLE_MARKERS.search(re.sub(r"\s+", "", normalize_chars(text))) is not None
+
+
+def both_readings(raw_tables: list[RawTable], word_pages: list[Page]) -> list[Table]:
+    """The ruled tables (joined over page breaks), then the words reading of each run of
+    consecutive table pages, numbered in that order."""
     tables = join_tables(raw_tables)
     for run in _consecutive(word_pages):
         for table in word_tables(run):
             table.index = len(tables)
             tables.append(table)
-    return texts, tables, len(texts), False
+    return tables
 
 
 def _out_of_order(text: str) -> bool:
@@ -135,14 +146,14 @@ def _plumber_tables(path: Path, page_indexes: list[int]) -> tuple[list[RawTable]
         with pdfplumber.open(path) as pdf:
             for i in page_indexes:
                 page = pdf.pages[i]
-                raw.extend(_page_tables(page, i + 1))
+                raw.extend(page_tables(page, i + 1))
                 pages.append(Page(i + 1, page.chars, page.width, page.height))
     except Exception as exc:  # pdfminer fails in many ways on damaged files
         raise ExtractionError(f"unreadable PDF tables: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     return raw, pages
 
 
-def _page_tables(page, page_number: int) -> list[RawTable]:
+def page_tables(page, page_number: int) -> list[RawTable]:
     found = page.find_tables(TABLE_SETTINGS)
     if not found:
         return []

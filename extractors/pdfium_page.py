@@ -136,19 +136,21 @@ def page_chars(textpage, height: float) -> list[dict]:
             size *= math.hypot(matrix.c, matrix.d)
         if not size or size > 4 * extent:
             size = extent  # no trustworthy size: the glyph's own box
-        b, t = oy.value - 0.12 * size, oy.value + 0.88 * size
-        chars.append(
-            {
-                "text": chr(code),
-                "x0": x0, "x1": x1, "top": height - t, "bottom": height - b,
-                "doctop": height - t, "width": x1 - x0, "height": t - b, "size": t - b,
-                "upright": True, "object_type": "char",
-            }
-        )
+        chars.append(char(chr(code), x0, x1, height - oy.value, size))
     return chars
 
 
-def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
+def char(text: str, x0: float, x1: float, baseline: float, size: float, upright: bool = True) -> dict:
+    """A character as pdfplumber describes one, from its baseline (from the page top) and font size:
+    every glyph of a line then shares one top and bottom."""
+    top, bottom = baseline - 0.88 * size, baseline + 0.12 * size
+    return {
+        "text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+        "width": x1 - x0, "height": bottom - top, "size": bottom - top, "upright": upright, "object_type": "char",
+    }
+
+
+def ruling_edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
     return {
         "x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top,
         "orientation": orientation, "object_type": "line",
@@ -182,9 +184,9 @@ def _edges(page, height: float) -> list[dict] | None:
         x0, x1, top, bottom = l, r, height - t, height - b
         w, h = x1 - x0, bottom - top
         if w <= THIN and h > THIN:
-            edges.append(_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v"))
+            edges.append(ruling_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v"))
         elif h <= THIN and w > THIN:
-            edges.append(_edge(x0, (top + bottom) / 2, x1, (top + bottom) / 2, "h"))
+            edges.append(ruling_edge(x0, (top + bottom) / 2, x1, (top + bottom) / 2, "h"))
         elif w > THIN and h > THIN and stroked:  # a filled box alone is shading, not a rule
             segments = _segments(obj, height)
             if segments is None:
@@ -229,19 +231,19 @@ def _segments(path, height: float) -> list[dict] | None:
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             start = prev = point
             continue
-        _add_segment(out, prev, point)
+        add_segment(out, prev, point)
         prev = point
         if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
-            _add_segment(out, prev, start)
+            add_segment(out, prev, start)
             prev = start
     return out
 
 
-def _add_segment(out: list[dict], a, b) -> None:
+def add_segment(out: list[dict], a, b) -> None:
     if a is None:
         return
     (ax, ay), (bx, by) = a, b
     if abs(ax - bx) < 0.5 and abs(ay - by) > THIN:
-        out.append(_edge(ax, min(ay, by), ax, max(ay, by), "v"))
+        out.append(ruling_edge(ax, min(ay, by), ax, max(ay, by), "v"))
     elif abs(ay - by) < 0.5 and abs(ax - bx) > THIN:
-        out.append(_edge(min(ax, bx), ay, max(ax, bx), ay, "h"))
+        out.append(ruling_edge(min(ax, bx), ay, max(ax, bx), ay, "h"))

@@ -73,6 +73,7 @@ TYPES = {
     ".doc": "application/msword",
     ".wps": "application/vnd.ms-works",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".ofd": "application/ofd",
     ".txt": "text/plain",
     ".css": "text/css",
     ".js": "application/javascript",

@@ -1,17 +1,20 @@
 """Checks on the committed report fixtures in fixtures/reports/ (built by fixtures/build_reports.py).
 
 Needs no soffice or chromium: it reads the committed files. It checks that every *.expected.json uses
-exactly the canonical figure keys of extractors/report-fields.csv, that each file really is a PDF or
-DOCX with its title in the text layer, and that the arithmetic flags agree with the figures (the
-rules are recomputed here, independently of the builder). The producer-style PDFs of
-fixtures/render_reportlab.py also give each figure's cell box, checked against their text layer.
+exactly the canonical figure keys of extractors/report-fields.csv, that each file really is a PDF,
+DOCX, DOC/WPS or OFD with its title in the text layer, and that the arithmetic flags agree with the
+figures (the rules are recomputed here, independently of the builder). The producer-style PDFs of
+fixtures/render_reportlab.py and the OFD of fixtures/render_ofd.py also give each figure's cell box,
+checked against their text layer.
 """
 
 import csv
 import html
 import json
+import posixpath
 import re
 import zipfile
+from xml.etree import ElementTree
 
 import pdfplumber
 import pypdfium2
@@ -35,7 +38,11 @@ DOCX_PRODUCERS = {"docx-layout-table", "docx-sdt", "docx-textbox", "docx-vertica
                   "doc-libreoffice", "wps-libreoffice"}
 # fixtures/render_webpages.py: reports published as the article of a CMS detail page.
 WEB_PRODUCERS = {"web-trs", "web-zoom", "web-density"}
-PRODUCERS = {"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS | WEB_PRODUCERS
+# fixtures/render_ofd.py: OFD packages (GB/T 33190-2016).
+OFD_PRODUCERS = {"ofd"}
+PRODUCERS = ({"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS | WEB_PRODUCERS
+             | OFD_PRODUCERS)
+OFD_NS = {"ofd": "http://www.ofdspec.org/2016"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .wps files
 # What the kangxi producer's text layer says instead of these ideographs.
 KANGXI = {"人": "\u2f08", "工": "\u2f2f", "行": "\u2f8f", "门": "\u2ed4", "户": "\u2f3e", "民": "\u2ea0",
@@ -119,6 +126,17 @@ def squash(text):
     return re.sub(r"\s+", "", text)
 
 
+def ofd_pages(path):
+    """The Content.xml roots of an OFD's pages, OFD.xml → DocRoot → Pages/Page BaseLoc (plain ElementTree:
+    these are our own files)."""
+    with zipfile.ZipFile(path) as zf:
+        root = ElementTree.fromstring(zf.read("OFD.xml")).findtext(".//ofd:DocRoot", namespaces=OFD_NS)
+        document = ElementTree.fromstring(zf.read(root))
+        folder = posixpath.dirname(root)
+        return [ElementTree.fromstring(zf.read(posixpath.join(folder, page.get("BaseLoc"))))
+                for page in document.iterfind("ofd:Pages/ofd:Page", OFD_NS)]
+
+
 def text_layer(exp, path):
     """Text of each page; for ``shuffled`` PDFs (content order says nothing) in reading order, by position."""
     if exp["producer"] != "shuffled":
@@ -140,7 +158,7 @@ def test_there_are_fixtures():
 def test_expected_shape_and_keys(path):
     exp = load(path)
     assert exp["file"] == path.name[: -len(".expected.json")]
-    assert exp["format"] in {"pdf", "docx", "doc", "wps", "html"} and exp["file"].endswith("." + exp["format"])
+    assert exp["format"] in {"pdf", "docx", "doc", "wps", "html", "ofd"} and exp["file"].endswith("." + exp["format"])
     assert exp["producer"] in PRODUCERS
     assert isinstance(exp["pages"], int) and exp["pages"] >= 1
     assert exp["title"] and isinstance(exp["failing_rules"], list)
@@ -175,6 +193,12 @@ def test_file_is_what_it_claims(path):
     elif exp["format"] in {"doc", "wps"}:  # Word 97 binary: the text is UTF-16 in the WordDocument stream
         assert data.startswith(OLE2)
         text = data.decode("utf-16-le", "ignore") + data[1:].decode("utf-16-le", "ignore")
+        assert squash(exp["title"]) in squash(text)
+    elif exp["format"] == "ofd":  # a ZIP whose entry file OFD.xml leads to the pages
+        assert data.startswith(b"PK\x03\x04")
+        pages = ofd_pages(target)
+        assert len(pages) == exp["pages"]
+        text = "".join(code.text or "" for page in pages for code in page.iterfind(".//ofd:TextCode", OFD_NS))
         assert squash(exp["title"]) in squash(text)
     else:
         assert data.startswith(b"PK\x03\x04")
@@ -253,6 +277,33 @@ def test_cell_boxes_hold_their_figures(path):
                 assert float(re.sub(r"[^0-9.\-]", "", text)) == value, (key, text)
     finally:
         pdf.close()
+
+
+OFD_FILES = [p for p in EXPECTED if load(p)["producer"] in OFD_PRODUCERS]
+
+
+def test_there_is_an_ofd():
+    assert OFD_FILES
+
+
+@pytest.mark.parametrize("path", OFD_FILES, ids=lambda p: p.name)
+def test_ofd_cell_boxes_hold_their_figures(path):
+    """Every figure's cell box (points) holds the text objects that print it, and nothing else."""
+    exp = load(path)
+    assert set(exp["cells"]) == set(exp["stats"])
+    pages = ofd_pages(REPORTS / exp["file"])
+    mm = 25.4 / 72
+    for key, (page, x0, top, x1, bottom) in exp["cells"].items():
+        found = ""
+        for obj in pages[page - 1].iterfind(".//ofd:TextObject", OFD_NS):
+            bx, by, bw, bh = (float(v) / mm for v in obj.get("Boundary").split())
+            if x0 - 0.5 <= bx and bx + bw <= x1 + 0.5 and top - 0.5 <= by and by + bh <= bottom + 0.5:
+                found += "".join(code.text or "" for code in obj.iterfind("ofd:TextCode", OFD_NS))
+        value = exp["stats"][key]
+        if value is None:
+            assert squash(found) in {"", "-", "—", "/"}, (key, found)
+        else:
+            assert float(re.sub(r"[^0-9.\-]", "", found)) == value, (key, found)
 
 
 @pytest.mark.parametrize("path", [p for p in PRODUCER_PDFS if load(p)["producer"] == "kangxi"], ids=lambda p: p.name)

@@ -24,7 +24,10 @@ from tests.support import REPORTS
 SEEDS = {
     "pdf": (REPORTS / "tiantan-2023.pdf").read_bytes(),
     "docx": (REPORTS / "dhsjj-2022.docx").read_bytes(),
+    "ofd": (REPORTS / "dhsjj-2022-ofd.ofd").read_bytes(),
 }
+# The XML part a "-xml" kind damages inside its still valid ZIP.
+XML_MEMBERS = {"docx": "word/document.xml", "ofd": "Doc_0/Pages/Page_2/Content.xml"}
 
 
 def classify(path) -> str:
@@ -56,14 +59,14 @@ def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
     return bytes(data)
 
 
-def mutate_docx_member(data: bytes, rng: random.Random) -> bytes:
-    """Damage the XML inside a DOCX while keeping the ZIP itself valid."""
+def mutate_xml_member(data: bytes, member: str, rng: random.Random) -> bytes:
+    """Damage one XML part inside a DOCX or OFD while keeping the ZIP itself valid."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info)
-            if info.filename == "word/document.xml":
+            if info.filename == member:
                 content = mutate_bytes(content, rng)
             target.writestr(info, content)
     return out.getvalue()
@@ -71,20 +74,21 @@ def mutate_docx_member(data: bytes, rng: random.Random) -> bytes:
 
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["pdf", "docx", "docx-xml"]), seed=st.integers(0, 2**32 - 1))
+@given(kind=st.sampled_from(["pdf", "docx", "docx-xml", "ofd", "ofd-xml"]), seed=st.integers(0, 2**32 - 1))
 def test_mutated_files_extract_or_fail_cleanly(tmp_path_factory, kind, seed):
     rng = random.Random(seed)
-    if kind == "docx-xml":
-        data = mutate_docx_member(SEEDS["docx"], rng)
+    fmt = kind.removesuffix("-xml")
+    if kind.endswith("-xml"):
+        data = mutate_xml_member(SEEDS[fmt], XML_MEMBERS[fmt], rng)
     else:
         data = mutate_bytes(SEEDS[kind], rng)
-    path = tmp_path_factory.mktemp("fuzz") / f"mutant.{kind[:4]}"
+    path = tmp_path_factory.mktemp("fuzz") / f"mutant.{fmt}"
     path.write_bytes(data)
     (result,) = run_isolated(classify, [path], workers=1, timeout=60, memory_mb=2048)
     assert result.error is None, f"crash on {kind} seed {seed}: {result.error}"
 
 
-@pytest.mark.parametrize("kind", ["pdf", "docx"])
+@pytest.mark.parametrize("kind", ["pdf", "docx", "ofd"])
 def test_every_truncation_point_is_handled(tmp_path, kind):
     data = SEEDS[kind]
     cuts = sorted({int(len(data) * fraction) for fraction in (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)})

@@ -17,7 +17,7 @@ import pytest
 from extractors import extract
 from extractors.figures import read_figures
 from extractors.model import Table
-from extractors.pdf import TABLE_MARKERS, _page_tables
+from extractors.pdf import TABLE_MARKERS, page_tables
 from extractors.pdfium_page import pdfium_page
 from extractors.readings import choose
 from extractors.report import parse_report
@@ -109,9 +109,9 @@ def test_pdfium_pages_give_the_same_ruled_tables_as_stock_pdfplumber(path):
                 if described is None:
                     continue
                 ours = [[["".join(c.text.split()) for c in row] for row in t.rows]
-                        for t in _page_tables(described, index + 1)]
+                        for t in page_tables(described, index + 1)]
                 theirs = [[["".join(c.text.split()) for c in row] for row in t.rows]  # spaces: each its own guess
-                          for t in _page_tables(visible_paint(stock.pages[index]), index + 1)]
+                          for t in page_tables(visible_paint(stock.pages[index]), index + 1)]
                 assert ours == theirs, f"page {index + 1}"
                 compared += 1
             finally:
