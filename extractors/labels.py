@@ -9,6 +9,7 @@ column, so the numbering and wording around them may vary.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 from .fields import column_keys, columns, items
@@ -22,6 +23,7 @@ TYPOS = {
 }
 
 
+@lru_cache(maxsize=65536)  # the same labels recur on every page and every reading
 def compact(label: str | None) -> str:
     """A label reduced for matching: no spaces or quotes, ASCII brackets, ``.`` for ``、``."""
     if not label:

@@ -128,20 +128,22 @@ class Page:
 
 def lines_of(chars: list[dict]) -> list[Line]:
     """Group characters into lines by vertical centre, each line's characters left to right."""
-    ordered = sorted((c for c in chars if c["text"].strip()), key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"]))
+    ordered = sorted(
+        ((c["top"] + c["bottom"]) / 2, c["x0"], n, c) for n, c in enumerate(chars) if c["text"].strip()
+    )
     groups: list[list[dict]] = []
+    last: list[dict] = []
     total = 0.0  # sum of the vertical centres of the last group's characters
-    for char in ordered:
-        middle = (char["top"] + char["bottom"]) / 2
+    first_height = 0.0  # the height of the last group's first character
+    for middle, _, _, char in ordered:
         height = char["bottom"] - char["top"]
-        if groups:
-            last = groups[-1]
-            if abs(middle - total / len(last)) <= 0.35 * max(height, last[0]["bottom"] - last[0]["top"]):
-                last.append(char)
-                total += middle
-                continue
-        groups.append([char])
-        total = middle
+        if last and abs(middle - total / len(last)) <= 0.35 * (height if height > first_height else first_height):
+            last.append(char)
+            total += middle
+            continue
+        last = [char]
+        groups.append(last)
+        total, first_height = middle, height
     lines = []
     for group in groups:
         group.sort(key=lambda c: c["x0"])
@@ -152,20 +154,25 @@ def lines_of(chars: list[dict]) -> list[Line]:
 def _tokens(chars: list[dict]) -> list[Token]:
     """A line's characters (left to right, no blanks among them) cut where the gap is wide."""
     tokens: list[Token] = []
-    start = 0
-    for i in range(1, len(chars) + 1):
-        if i < len(chars):
-            previous, char = chars[i - 1], chars[i]
-            height = max(previous["bottom"] - previous["top"], char["bottom"] - char["top"], 1.0)
-            if char["x0"] - previous["x1"] <= TOKEN_GAP * height:
-                continue
-        part = chars[start:i]
-        text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
-        if text:
-            tokens.append(Token(text, min(c["x0"] for c in part), min(c["top"] for c in part),
-                                max(c["x1"] for c in part), max(c["bottom"] for c in part)))
-        start = i
+    part = [chars[0]] if chars else []
+    for char in chars[1:]:
+        previous = part[-1]
+        height = max(previous["bottom"] - previous["top"], char["bottom"] - char["top"], 1.0)
+        if char["x0"] - previous["x1"] <= TOKEN_GAP * height:
+            part.append(char)
+            continue
+        _add_token(tokens, part)
+        part = [char]
+    if part:
+        _add_token(tokens, part)
     return tokens
+
+
+def _add_token(tokens: list[Token], part: list[dict]) -> None:
+    text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
+    if text:
+        tokens.append(Token(text, min(c["x0"] for c in part), min(c["top"] for c in part),
+                            max(c["x1"] for c in part), max(c["bottom"] for c in part)))
 
 
 def text_by_position(chars: list[dict]) -> str:
