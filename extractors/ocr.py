@@ -1,0 +1,445 @@
+"""Scanned pages → positioned words, by Tesseract (simplified Chinese), cached per document.
+
+A page image (a PDF page rendered by pypdfium2, or an image from a DOCX) is prepared the way
+Tesseract reads tables best: grey, straightened (the skew measured from the rows of text: the
+angle at which the row profile is sharpest), and with the table's ruling lines taken out
+(long dark runs), which Tesseract would otherwise read as 丨 and l. Tesseract's TSV output
+gives each word's box and confidence; a word that looks like a figure but which Tesseract
+is not sure of is read again on its own, digits only, and stays uncertain (its figure null)
+unless that pass is sure of it.
+
+The words, in points with the origin at the top left, go to the positioned-word table reader
+(words.word_tables) as the characters of a text layer would. Each carries ``confidence``
+(0-1), which the figures read from it keep.
+
+Results are cached: one JSON file per document under the cache directory, named by the
+file's sha256 and ENGINE (Tesseract's version, the model's, and this module's), so a
+re-extraction never runs Tesseract again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from .errors import ExtractionError
+from .model import Table
+from .normalize import normalize_cell
+from .tables import Cell, RawTable, join_tables
+from .words import Page, lines_of, text_by_position, word_tables
+
+DPI = 300  # pages are rendered (or scaled) to this resolution for Tesseract
+LANGUAGE = "chi_sim"
+OCR_CODE_VERSION = "1"
+MAX_PAGES = 200  # pages OCRed per document; a longer scan is refused
+MAX_PIXELS = 60_000_000  # an image larger than this (about A0 at 300 dpi) is refused
+PAGE_TIMEOUT = 120  # seconds Tesseract may take over one page
+DARK = 160  # grey level below which a pixel is ink
+LINE_LENGTH = 0.4  # inches: a straight dark run longer than this is a ruling line, not a stroke
+MAX_SKEW = 3.0  # degrees tried either way
+# A word that is a figure, or would be with a misread or two (O for 0, l for 1, S for 5).
+FIGURE_LIKE = re.compile(r"^[\dOoIl|SZBg,.+\-]*\d[\dOoIl|SZBg,.+\-]*$")
+NUMBER = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
+BLANK = re.compile(r"^[-—–/]+$")
+MIN_CELL = 20  # pixels: rules closer than this bound no cell
+RULE_MARGIN = 4  # pixels inside a cell's rules left out (a rule's fringe)
+
+
+@dataclass
+class OcrPage:
+    """One page as OCR read it: size in points, words (char dicts with ``confidence``) and
+    the table cells found between ruling lines (box, text, least confidence of its words)."""
+
+    number: int
+    width: float
+    height: float
+    words: list[dict]
+    cells: list[dict] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return text_by_position(self.words)
+
+
+@lru_cache(maxsize=1)
+def engine() -> str:
+    """Tesseract's version, the model file's and this module's: what a cached result depends on."""
+    try:
+        out = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        raise ExtractionError("OCR unavailable: tesseract is not installed") from None
+    version = out.split()[1] if out.split() else "unknown"
+    model = _model_path()
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12] if model else "none"
+    return f"tesseract-{version}+{LANGUAGE}-{digest}+ocr-{OCR_CODE_VERSION}"
+
+
+def _model_path() -> Path | None:
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    candidates = [Path(prefix)] if prefix else []
+    candidates += sorted(Path("/usr/share/tesseract-ocr").glob("*/tessdata"))
+    for folder in candidates:
+        if (folder / f"{LANGUAGE}.traineddata").exists():
+            return folder / f"{LANGUAGE}.traineddata"
+    return None
+
+
+def ocr_pdf(path: Path, cache: Path | None = None, threads: int | None = None) -> list[OcrPage]:
+    """Every page of an image-only PDF, OCRed (or from the cache)."""
+    import pypdfium2 as pdfium
+
+    return _cached(path, cache, lambda: _ocr_images(_pdf_pages(path, pdfium), threads))
+
+
+def ocr_images(path: Path, images: list[bytes], cache: Path | None = None, threads: int | None = None) -> list[OcrPage]:
+    """Images (encoded bytes, in document order) as pages, OCRed (or from the cache of ``path``)."""
+    return _cached(path, cache, lambda: _ocr_images((_image_page(data) for data in images), threads))
+
+
+def _cached(path: Path, cache: Path | None, run) -> list[OcrPage]:
+    target = None
+    if cache is not None:
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        name = hashlib.sha256(engine().encode()).hexdigest()[:16]
+        target = cache / sha256[:2] / f"{sha256}-{name}.json"
+        try:
+            stored = json.loads(target.read_text(encoding="utf-8"))
+            return [OcrPage(**page) for page in stored["pages"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    pages = run()
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = {"engine": engine(), "pages": [page.__dict__ for page in pages]}
+        with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        os.replace(f.name, target)
+    return pages
+
+
+def _pdf_pages(path: Path, pdfium):
+    """(image, width and height in points) of each page, rendered at DPI."""
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"unreadable PDF: {exc}") from None
+    try:
+        if len(document) > MAX_PAGES:
+            raise ExtractionError(f"scan refused: {len(document)} pages to OCR (the limit is {MAX_PAGES})")
+        for i in range(len(document)):
+            page = document[i]
+            width, height = page.get_size()
+            if width * height * (DPI / 72) ** 2 > MAX_PIXELS:
+                raise ExtractionError(f"scan refused: page {i + 1} is too large to OCR")
+            image = page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            yield image, width, height
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"unreadable PDF page: {exc}") from None
+    finally:
+        document.close()
+
+
+def _image_page(data: bytes):
+    """(image, width and height in points) of an embedded image, taken as printed at its dpi (else 300)."""
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ExtractionError("scan refused: an image is too large to OCR")
+            dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
+            dpi = dpi if 70 <= dpi <= 1200 else DPI
+            grey = image.convert("L")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ExtractionError(f"unreadable image: {exc}".splitlines()[0]) from None
+    width, height = grey.width * 72 / dpi, grey.height * 72 / dpi
+    scale = DPI / dpi
+    if abs(scale - 1) > 0.05:
+        grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.BICUBIC)
+    return grey, width, height
+
+
+def _ocr_images(pages, threads: int | None) -> list[OcrPage]:
+    threads = max(1, threads or len(os.sched_getaffinity(0)))
+    with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as workdir, ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(_ocr_page, number, image, width, height, Path(workdir))
+                   for number, (image, width, height) in enumerate(pages, start=1)]
+        return [future.result() for future in futures]
+
+
+def _ocr_page(number: int, image: Image.Image, width: float, height: float, workdir: Path) -> OcrPage:
+    image = straighten(image).filter(ImageFilter.MedianFilter(3))  # the median takes specks out
+    image, horizontal, vertical = without_rules(image)
+    scale = width / image.width  # points per pixel
+    # Table cells first, one by one, then the rest of the page with them blanked.
+    boxes = cells(horizontal, vertical)
+    in_cells, pieces = cell_words(image, boxes, workdir / f"cells-{number}.png")
+    rest = image.copy()
+    for box in pieces:
+        rest.paste(255, box)
+    file = workdir / f"page-{number}.png"
+    rest.save(file, dpi=(DPI, DPI))
+    found = [(x, y, x + w, y + h, text, confidence, None)
+             for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "11"])]
+    file.unlink()
+    words = []
+    texts: dict[int, list[dict]] = {}
+    for x0, y0, x1, y1, text, confidence, cell in in_cells + found:
+        if FIGURE_LIKE.match(text) and not NUMBER.match(text):
+            text, confidence = "*", 0.0  # a figure misread: unreadable, not a guess
+        word = {"text": text, "x0": x0 * scale, "x1": x1 * scale, "top": y0 * scale,
+                "bottom": y1 * scale, "confidence": round(confidence, 3)}
+        words.append(word)
+        if cell is not None:
+            texts.setdefault(cell, []).append(word)
+    table_cells = []
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        inside = texts.get(k, [])
+        table_cells.append({"x0": x0 * scale, "top": y0 * scale, "x1": x1 * scale, "bottom": y1 * scale,
+                            "text": _cell_text(inside),
+                            "confidence": min((w["confidence"] for w in inside), default=None)})
+    return OcrPage(number, width, height, words, table_cells)
+
+
+def _cell_text(words: list[dict]) -> str:
+    """A cell's words in reading order, lines apart by a line break."""
+    return "\n".join("".join(t.text for t in line.tokens) for line in lines_of(words))
+
+
+def cells(horizontal: np.ndarray, vertical: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1, pixels) of table cells: each band between two horizontal rules
+    cut where vertical rules cross its middle; a piece with no rule over it joins the piece
+    above (a cell merged over rows)."""
+    boxes: list[list[int]] = []
+    ys = _centres(np.flatnonzero(horizontal.any(axis=1)))
+    for top, bottom in zip(ys, ys[1:]):
+        if bottom - top < MIN_CELL:
+            continue
+        xs = _centres(np.flatnonzero(vertical[(top + bottom) // 2]))
+        for left, right in zip(xs, xs[1:]):
+            if right - left < MIN_CELL:
+                continue
+            ruled = horizontal[max(0, top - 3):top + 4, left:right].any(axis=0).mean() > 0.5
+            above = next((box for box in boxes if box[3] == top and abs(box[0] - left) <= 5 and abs(box[2] - right) <= 5), None)
+            if not ruled and above is not None:
+                above[3] = bottom
+            else:
+                boxes.append([left, top, right, bottom])
+    return [tuple(box) for box in boxes]
+
+
+def _centres(positions: np.ndarray) -> list[int]:
+    """Runs of consecutive pixel positions (a rule's thickness) as their centres."""
+    if not len(positions):
+        return []
+    breaks = np.flatnonzero(np.diff(positions) > 1)
+    starts = np.concatenate([[positions[0]], positions[breaks + 1]])
+    ends = np.concatenate([positions[breaks], [positions[-1]]])
+    return [int((a + b) // 2) for a, b in zip(starts, ends)]
+
+
+def cell_words(image: Image.Image, boxes, file: Path) -> tuple[list[tuple], list[tuple]]:
+    """The words of table cells, read cell by cell: each cell's ink pasted on a sheet, one
+    cell under the other, the sheet read in one Tesseract call (Tesseract misses lone
+    figures in a grid on the page). Returns the words (x0, y0, x1, y1, text, confidence,
+    index of its cell in ``boxes``) in page pixels and the boxes of the ink read."""
+    pixels = np.asarray(image)
+    pieces, owners = [], []  # boxes of each cell's ink, and the cell each is in
+    for cell, (left, top, right, bottom) in enumerate(boxes):
+        inner = pixels[top + RULE_MARGIN:bottom - RULE_MARGIN, left + RULE_MARGIN:right - RULE_MARGIN]
+        ink = inner < DARK
+        # Rows and columns with a few ink pixels: strokes, not a stray speck.
+        rows, columns = np.flatnonzero(ink.sum(axis=1) >= 3), np.flatnonzero(ink.sum(axis=0) >= 3)
+        if len(rows) < 4 or len(columns) < 2:  # empty, or specks
+            continue
+        pieces.append((left + RULE_MARGIN + int(columns.min()), top + RULE_MARGIN + int(rows.min()),
+                       left + RULE_MARGIN + int(columns.max()) + 1, top + RULE_MARGIN + int(rows.max()) + 1))
+        owners.append(cell)
+    if not pieces:
+        return [], []
+    pad = 60
+    sheet = Image.new("L", (max(x1 - x0 for x0, _, x1, _ in pieces) + 2 * pad,
+                            sum(y1 - y0 + pad for _, y0, _, y1 in pieces) + pad), 255)
+    placed, cursor = [], pad  # (sheet top, sheet bottom) of each piece
+    for x0, y0, x1, y1 in pieces:
+        sheet.paste(image.crop((x0, y0, x1, y1)), (pad, cursor))
+        placed.append((cursor, cursor + y1 - y0))
+        cursor += y1 - y0 + pad
+    sheet.save(file, dpi=(DPI, DPI))
+    words = []
+    for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "6"]):
+        centre = y + h / 2
+        k = next((k for k, (a, b) in enumerate(placed) if a - pad / 2 <= centre < b + pad / 2), None)
+        if k is not None:
+            x0, y0 = pieces[k][0] + x - pad, pieces[k][1] + y - placed[k][0]
+            words.append((x0, y0, x0 + w, y0 + h, text, confidence, owners[k]))
+    file.unlink()
+    return words, pieces
+
+
+def tesseract_words(file: Path, options: list[str], language: str = LANGUAGE) -> list[tuple]:
+    """(x, y, w, h, text, confidence 0-1) of each word Tesseract reads in an image file."""
+    command = ["tesseract", str(file), "stdout", "-l", language, "--dpi", str(DPI), *options, "tsv"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PAGE_TIMEOUT,
+                              env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+    except subprocess.TimeoutExpired:
+        raise ExtractionError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
+    except OSError:
+        raise ExtractionError("OCR unavailable: tesseract is not installed") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ExtractionError(f"OCR failed: {message[-1] if message else 'tesseract exited with ' + str(done.returncode)}")
+    words = []
+    for line in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+            continue
+        x, y, w, h = (int(v) for v in fields[6:10])
+        words.append((x, y, w, h, fields[11].strip(), max(0.0, float(fields[10])) / 100))
+    return words
+
+
+def straighten(image: Image.Image) -> Image.Image:
+    """The page turned by its measured skew (when it is more than a tenth of a degree)."""
+    angle = skew(image)
+    if abs(angle) < 0.1:
+        return image
+    return image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+
+def skew(image: Image.Image) -> float:
+    """The angle (degrees, counter-clockwise) that makes the rows of text level: the one at
+    which the ink's row profile is sharpest, on a reduced copy, coarse then fine."""
+    small = image.reduce(4).point(lambda v: 255 if v < DARK else 0)
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(small.rotate(angle, resample=Image.Resampling.BILINEAR), dtype=np.float64).sum(axis=1)
+        return float(np.square(np.diff(rows)).sum())
+
+    best = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.25), key=sharpness)
+    return float(max(np.arange(best - 0.25, best + 0.26, 0.05), key=sharpness))
+
+
+def without_rules(image: Image.Image) -> tuple[Image.Image, np.ndarray, np.ndarray]:
+    """The image with long straight dark runs (ruling lines) whitened; the horizontal and
+    the vertical rules' pixels."""
+    pixels = np.asarray(image).copy()
+    ink = pixels < DARK
+    length = int(LINE_LENGTH * DPI)
+    horizontal, vertical = _runs(ink, length, axis=1), _runs(ink, length, axis=0)
+    rules = horizontal | vertical
+    # The grey fringe of a rule goes with it.
+    grown = rules.copy()
+    grown[1:, :] |= rules[:-1, :]
+    grown[:-1, :] |= rules[1:, :]
+    grown[:, 1:] |= rules[:, :-1]
+    grown[:, :-1] |= rules[:, 1:]
+    pixels[grown] = 255
+    return Image.fromarray(pixels), horizontal, vertical
+
+
+def _runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """Pixels inside a run of at least ``length`` ink pixels along ``axis``."""
+    values = np.moveaxis(ink, axis, -1).astype(np.int32)
+    padded = np.concatenate([np.zeros(values.shape[:-1] + (1,), np.int32), np.cumsum(values, axis=-1)], axis=-1)
+    full = (padded[..., length:] - padded[..., :-length]) == length  # window starting at i is all ink
+    starts = np.concatenate([np.zeros(full.shape[:-1] + (1,), np.int32), np.cumsum(full, axis=-1, dtype=np.int32)], axis=-1)
+    n = values.shape[-1]
+    covered = np.zeros(values.shape, bool)
+    # pixel j is covered when a full window starts in [j - length + 1, j]
+    hi = np.minimum(np.arange(n), full.shape[-1] - 1) + 1
+    lo = np.maximum(np.arange(n) - length + 1, 0)
+    valid = lo < hi
+    covered[..., valid] = (starts[..., hi[valid]] - starts[..., lo[valid]]) > 0
+    return np.moveaxis(covered, -1, axis)
+
+
+def ocr_tables(pages: list[OcrPage]) -> list[Table]:
+    """The tables of OCRed pages: cells between ruling lines laid on grids as the ruled
+    reading's (a table running on to the next page joined), each cell keeping its confidence;
+    pages without ruled cells read from their words by position. Reading "ocr"."""
+    raw: list[RawTable] = []
+    confidence: dict[tuple, float | None] = {}
+    unruled: list[Page] = []
+    for page in pages:
+        if not page.cells:
+            unruled.append(Page(page.number, page.words, page.width, page.height))
+            continue
+        found = _page_tables(page)
+        for cell in page.cells:
+            confidence[_key((cell["x0"], cell["top"], cell["x1"], cell["bottom"]), page.number)] = cell["confidence"]
+        raw.extend(found)
+    tables = join_tables(raw)
+    for table in tables:
+        table.reading = "ocr"
+        table.confidences = [
+            [confidence.get(_key(box, table.page_of(r))) if box else None for box in row]
+            for r, row in enumerate(table.boxes)
+        ]
+    runs: list[list[Page]] = []
+    for page in unruled:
+        if runs and runs[-1][-1].number == page.number - 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    for run in runs:
+        for table in word_tables(run, reading="ocr"):
+            table.index = len(tables)
+            tables.append(table)
+    return tables
+
+
+def _key(box, page) -> tuple:
+    return (page, *(round(v, 1) for v in box))
+
+
+def _page_tables(page: OcrPage) -> list[RawTable]:
+    """A page's cells grouped into tables (cells that touch, top to bottom) and rows (by top)."""
+    groups: list[list[dict]] = []
+    for cell in sorted(page.cells, key=lambda c: (c["top"], c["x0"])):
+        current = groups[-1] if groups else None
+        if current and any(abs(cell["top"] - c["bottom"]) <= 4 or abs(cell["top"] - c["top"]) <= 2 for c in current):
+            current.append(cell)
+        else:
+            groups.append([cell])
+    loose = [w for w in page.words if not any(_inside(w, c) for c in page.cells)]
+    out = []
+    for group in groups:
+        rows: list[list[Cell]] = []
+        for cell in group:
+            item = Cell(cell["x0"], cell["top"], cell["x1"], cell["bottom"], normalize_cell(cell["text"]) or "")
+            if rows and abs(rows[-1][0].top - item.top) <= 2:
+                rows[-1].append(item)
+            else:
+                rows.append([item])
+        if len(rows) < 2 and len(rows[0]) < 2:  # a lone box frames a title: no table
+            continue
+        bbox = (min(c["x0"] for c in group), min(c["top"] for c in group),
+                max(c["x1"] for c in group), max(c["bottom"] for c in group))
+        out.append(RawTable(page.number, bbox, rows))
+    if out:  # first/last thing on the page (the top and bottom 7% aside): candidates for a page join
+        out[0].first_on_page = not any(0.07 * page.height < _middle(w) < out[0].bbox[1] for w in loose)
+        out[-1].last_on_page = not any(out[-1].bbox[3] < _middle(w) < 0.93 * page.height for w in loose)
+    return out
+
+
+def _middle(word: dict) -> float:
+    return (word["top"] + word["bottom"]) / 2
+
+
+def _inside(word: dict, cell: dict) -> bool:
+    x, y = (word["x0"] + word["x1"]) / 2, _middle(word)
+    return cell["x0"] <= x <= cell["x1"] and cell["top"] <= y <= cell["bottom"]
