@@ -35,11 +35,9 @@ from .labels import (
     request_group,
     request_items,
 )
-from .model import Stat, Table
+from .model import OCR_MIN_CONFIDENCE, Stat, Table
 from .numbers import NotANumber, is_number, is_value, parse_value
 
-# A figure OCR read with less confidence than this (0-1) is stored null: never a guess.
-OCR_MIN_CONFIDENCE = 0.6
 # Rows of table 三 that close a result group (the next rows start a new one).
 _GROUP_ENDS = ("received", "carried_over", "granted", "partially_granted", "handled_total", "carried_forward")
 

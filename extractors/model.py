@@ -11,6 +11,8 @@ Box = tuple[float, float, float, float]
 # words of the text layer laid out by baseline and column), docx (the DOCX table grid),
 # html (a web page's <table>), ocr (positioned words that OCR read off a page image).
 READINGS = ("ruled", "words", "docx", "html", "ocr")
+# A figure OCR read with less confidence than this (0-1) is stored null: never a guess.
+OCR_MIN_CONFIDENCE = 0.6
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Stat:
     the page and, in a PDF, the box of the cell it was read from; in a DOCX, the cell
     (table index, row, column of the table grid); and the reading it came from. A figure
     read by OCR (reading "ocr") carries the OCR's confidence in its cell (0-1); one below
-    figures.OCR_MIN_CONFIDENCE is stored null."""
+    OCR_MIN_CONFIDENCE is stored null."""
 
     section: int
     item: str

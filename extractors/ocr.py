@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import ExtractionError
-from .model import Table
+from .model import OCR_MIN_CONFIDENCE, Table
 from .normalize import normalize_cell
 from .tables import Cell, RawTable, join_tables
 from .words import Page, lines_of, text_by_position, word_tables
@@ -48,10 +48,10 @@ PAGE_TIMEOUT = 120  # seconds Tesseract may take over one page
 DARK = 160  # grey level below which a pixel is ink
 LINE_LENGTH = 0.4  # inches: a straight dark run longer than this is a ruling line, not a stroke
 MAX_SKEW = 3.0  # degrees tried either way
-# A word that is a figure, or would be with a misread or two (O for 0, l for 1, S for 5).
-FIGURE_LIKE = re.compile(r"^[\dOoIl|SZBg,.+\-]*\d[\dOoIl|SZBg,.+\-]*$")
+HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
 BLANK = re.compile(r"^[-—–/]+$")
+SPECK_DENSITY = 0.2  # ink with less ink than this around it (over 7 x 7 pixels) is a speck
 MIN_CELL = 20  # pixels: rules closer than this bound no cell
 RULE_MARGIN = 4  # pixels inside a cell's rules left out (a rule's fringe)
 
@@ -180,12 +180,12 @@ def _ocr_images(pages, threads: int | None) -> list[OcrPage]:
 
 
 def _ocr_page(number: int, image: Image.Image, width: float, height: float, workdir: Path) -> OcrPage:
-    image = straighten(image).filter(ImageFilter.MedianFilter(3))  # the median takes specks out
+    image = despeckle(straighten(image).filter(ImageFilter.MedianFilter(3)))
     image, horizontal, vertical = without_rules(image)
     scale = width / image.width  # points per pixel
     # Table cells first, one by one, then the rest of the page with them blanked.
     boxes = cells(horizontal, vertical)
-    in_cells, pieces = cell_words(image, boxes, workdir / f"cells-{number}.png")
+    in_cells, pieces, owners = cell_words(image, boxes, workdir / f"cells-{number}.png")
     rest = image.copy()
     for box in pieces:
         rest.paste(255, box)
@@ -197,19 +197,36 @@ def _ocr_page(number: int, image: Image.Image, width: float, height: float, work
     words = []
     texts: dict[int, list[dict]] = {}
     for x0, y0, x1, y1, text, confidence, cell in in_cells + found:
-        if FIGURE_LIKE.match(text) and not NUMBER.match(text):
-            text, confidence = "*", 0.0  # a figure misread: unreadable, not a guess
         word = {"text": text, "x0": x0 * scale, "x1": x1 * scale, "top": y0 * scale,
                 "bottom": y1 * scale, "confidence": round(confidence, 3)}
         words.append(word)
         if cell is not None:
             texts.setdefault(cell, []).append(word)
+    inked = {owner for owner in owners}
+    read = {k: (_cell_text(texts.get(k, [])), min((w["confidence"] for w in texts.get(k, [])), default=None))
+            for k in range(len(boxes))}
+    # Cells that may be figures read unsurely: read again, digits only. A figure both passes
+    # read alike is as sure as the surer; one only the digits pass reads, as sure as it says.
+    unsure = [i for i, k in enumerate(owners) if not HAN.search(read[k][0]) and not BLANK.match(read[k][0])
+              and (read[k][1] or 0) < OCR_MIN_CONFIDENCE]
+    if unsure:
+        again = _digits_pass(image, [pieces[i] for i in unsure], workdir / f"digits-{number}.png")
+        for j, (text, confidence) in again.items():
+            k = owners[unsure[j]]
+            first, first_confidence = read[k]
+            if text == first:
+                read[k] = (text, max(confidence, first_confidence or 0))
+            elif not NUMBER.match(first):
+                read[k] = (text, confidence)
+            else:  # two readings of one figure disagree: not sure
+                read[k] = (first, 0.0)
     table_cells = []
     for k, (x0, y0, x1, y1) in enumerate(boxes):
-        inside = texts.get(k, [])
+        text, confidence = read[k]
+        if k in inked and not (NUMBER.match(text) or BLANK.match(text) or HAN.search(text)):
+            text, confidence = "*", 0.0  # ink that reads as no figure and no words: unreadable, not a guess
         table_cells.append({"x0": x0 * scale, "top": y0 * scale, "x1": x1 * scale, "bottom": y1 * scale,
-                            "text": _cell_text(inside),
-                            "confidence": min((w["confidence"] for w in inside), default=None)})
+                            "text": text, "confidence": confidence})
     return OcrPage(number, width, height, words, table_cells)
 
 
@@ -254,7 +271,8 @@ def cell_words(image: Image.Image, boxes, file: Path) -> tuple[list[tuple], list
     """The words of table cells, read cell by cell: each cell's ink pasted on a sheet, one
     cell under the other, the sheet read in one Tesseract call (Tesseract misses lone
     figures in a grid on the page). Returns the words (x0, y0, x1, y1, text, confidence,
-    index of its cell in ``boxes``) in page pixels and the boxes of the ink read."""
+    index of its cell in ``boxes``) in page pixels, the boxes of the ink read and the index
+    of the cell each is in."""
     pixels = np.asarray(image)
     pieces, owners = [], []  # boxes of each cell's ink, and the cell each is in
     for cell, (left, top, right, bottom) in enumerate(boxes):
@@ -268,7 +286,14 @@ def cell_words(image: Image.Image, boxes, file: Path) -> tuple[list[tuple], list
                        left + RULE_MARGIN + int(columns.max()) + 1, top + RULE_MARGIN + int(rows.max()) + 1))
         owners.append(cell)
     if not pieces:
-        return [], []
+        return [], [], []
+    words = [(*word[:6], owners[k]) for word, k in _read_sheet(image, pieces, file, ["--psm", "6"])]
+    return words, pieces, owners
+
+
+def _read_sheet(image: Image.Image, pieces: list[tuple], file: Path, options: list[str], language: str = LANGUAGE):
+    """Each piece of ``image`` pasted on a sheet, one under the other, read in one call:
+    ((x0, y0, x1, y1, text, confidence) in page pixels, index of its piece) for each word."""
     pad = 60
     sheet = Image.new("L", (max(x1 - x0 for x0, _, x1, _ in pieces) + 2 * pad,
                             sum(y1 - y0 + pad for _, y0, _, y1 in pieces) + pad), 255)
@@ -278,15 +303,29 @@ def cell_words(image: Image.Image, boxes, file: Path) -> tuple[list[tuple], list
         placed.append((cursor, cursor + y1 - y0))
         cursor += y1 - y0 + pad
     sheet.save(file, dpi=(DPI, DPI))
-    words = []
-    for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "6"]):
+    out = []
+    for x, y, w, h, text, confidence in tesseract_words(file, options, language):
         centre = y + h / 2
         k = next((k for k, (a, b) in enumerate(placed) if a - pad / 2 <= centre < b + pad / 2), None)
         if k is not None:
             x0, y0 = pieces[k][0] + x - pad, pieces[k][1] + y - placed[k][0]
-            words.append((x0, y0, x0 + w, y0 + h, text, confidence, owners[k]))
+            out.append(((x0, y0, x0 + w, y0 + h, text, confidence), k))
     file.unlink()
-    return words, pieces
+    return out
+
+
+def _digits_pass(image: Image.Image, pieces: list[tuple], file: Path) -> dict[int, tuple[str, float]]:
+    """Pieces read again as figures alone (digits only): piece index → (text, confidence)."""
+    found: dict[int, list] = {}
+    for word, k in _read_sheet(image, pieces, file, ["--psm", "6", "-c", "tessedit_char_whitelist=0123456789.-"], "eng"):
+        found.setdefault(k, []).append(word)
+    out = {}
+    for k, words in found.items():
+        words.sort(key=lambda w: w[0])
+        text = "".join(w[4] for w in words)
+        if NUMBER.match(text):
+            out[k] = (text, min(w[5] for w in words))
+    return out
 
 
 def tesseract_words(file: Path, options: list[str], language: str = LANGUAGE) -> list[tuple]:
@@ -331,6 +370,15 @@ def skew(image: Image.Image) -> float:
 
     best = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.25), key=sharpness)
     return float(max(np.arange(best - 0.25, best + 0.26, 0.05), key=sharpness))
+
+
+def despeckle(image: Image.Image) -> Image.Image:
+    """Specks (ink with little ink around it) whitened: a scanner's dust, not a stroke."""
+    ink = image.point(lambda v: 255 if v < DARK else 0)
+    density = np.asarray(ink.filter(ImageFilter.BoxBlur(3)))  # mean ink over 7 x 7 pixels
+    pixels = np.asarray(image).copy()
+    pixels[(np.asarray(ink) > 0) & (density < SPECK_DENSITY * 255)] = 255
+    return Image.fromarray(pixels)
 
 
 def without_rules(image: Image.Image) -> tuple[Image.Image, np.ndarray, np.ndarray]:
