@@ -205,21 +205,28 @@ def _ocr_page(number: int, image: Image.Image, width: float, height: float, work
     inked = {owner for owner in owners}
     read = {k: (_cell_text(texts.get(k, [])), min((w["confidence"] for w in texts.get(k, [])), default=None))
             for k in range(len(boxes))}
-    # Cells that may be figures read unsurely: read again, digits only. A figure both passes
-    # read alike is as sure as the surer; one only the digits pass reads, as sure as it says.
-    unsure = [i for i, k in enumerate(owners) if not HAN.search(read[k][0]) and not BLANK.match(read[k][0])
-              and (read[k][1] or 0) < OCR_MIN_CONFIDENCE]
-    if unsure:
-        again = _digits_pass(image, [pieces[i] for i in unsure], workdir / f"digits-{number}.png")
-        for j, (text, confidence) in again.items():
-            k = owners[unsure[j]]
-            first, first_confidence = read[k]
-            if text == first:
-                read[k] = (text, max(confidence, first_confidence or 0))
-            elif not NUMBER.match(first):
-                read[k] = (text, confidence)
-            else:  # two readings of one figure disagree: not sure
-                read[k] = (first, 0.0)
+    # Every cell that may hold a figure is read again, digits only: a figure the two passes
+    # read alike is as sure as the surer; read differently, it is not sure at all; read by
+    # one pass only, as sure as that pass says. Ink the words leave unread (1 for 11) is doubt.
+    figures = [i for i, k in enumerate(owners) if not HAN.search(read[k][0]) and not BLANK.match(read[k][0])]
+    again = _digits_pass(image, [pieces[i] for i in figures], workdir / f"digits-{number}.png") if figures else {}
+    for j, i in enumerate(figures):
+        k = owners[i]
+        first, first_confidence = read[k]
+        text, confidence = again.get(j, (None, 0.0))
+        if text is None:
+            pass
+        elif text == first:
+            read[k] = (text, max(confidence, first_confidence or 0))
+        elif NUMBER.match(first):
+            read[k] = (first, 0.0)
+        else:
+            read[k] = (text, confidence)
+        if NUMBER.match(read[k][0]):
+            cover = [w for w in texts.get(k, [])]
+            left, right = pieces[i][0] * scale, pieces[i][2] * scale
+            if cover and (max(w["x1"] for w in cover) - min(w["x0"] for w in cover)) < 0.75 * (right - left):
+                read[k] = (read[k][0], 0.0)
     table_cells = []
     for k, (x0, y0, x1, y1) in enumerate(boxes):
         text, confidence = read[k]
