@@ -192,7 +192,7 @@ def _ocr_page(number: int, image: Image.Image, width: float, height: float, work
     file = workdir / f"page-{number}.png"
     rest.save(file, dpi=(DPI, DPI))
     found = [(x, y, x + w, y + h, text, confidence, None)
-             for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "11"])]
+             for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "6"])]
     file.unlink()
     words = []
     texts: dict[int, list[dict]] = {}
