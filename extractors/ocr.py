@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import ExtractionError
-from .model import OCR_MIN_CONFIDENCE, Table
+from .model import Table
 from .normalize import normalize_cell
 from .tables import Cell, RawTable, join_tables
 from .words import Page, lines_of, text_by_position, word_tables
