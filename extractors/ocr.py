@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from .errors import ExtractionError
-from .model import Table
+from .model import OCR_MIN_CONFIDENCE, Table
 from .normalize import normalize_cell
 from .tables import Cell, RawTable, join_tables
 from .words import Page, lines_of, text_by_position, word_tables
@@ -444,6 +444,7 @@ def ocr_tables(pages: list[OcrPage]) -> list[Table]:
             [confidence.get(_key(box, table.page_of(r))) if box else None for box in row]
             for r, row in enumerate(table.boxes)
         ]
+        _unreadable_figures(table)
     runs: list[list[Page]] = []
     for page in unruled:
         if runs and runs[-1][-1].number == page.number - 1:
@@ -455,6 +456,22 @@ def ocr_tables(pages: list[OcrPage]) -> list[Table]:
             table.index = len(tables)
             tables.append(table)
     return tables
+
+
+def _unreadable_figures(table: Table) -> None:
+    """In a row of figures, a cell right of the first figure that OCR read unsurely as text,
+    or as a character or two (本 or 目 for 0), is an unreadable figure: "*" (no value), so the
+    row keeps its other figures."""
+    for r, row in enumerate(table.rows):
+        first = next((i for i, cell in enumerate(row) if cell and NUMBER.match(cell)), None)
+        if first is None or sum(1 for cell in row if cell and NUMBER.match(cell)) < 2:
+            continue
+        for i in range(first + 1, len(row)):
+            cell, sure = row[i], table.confidence_of(r, i)
+            if cell and not NUMBER.match(cell) and not BLANK.match(cell) and (
+                    len(cell) <= 2 or sure is None or sure < OCR_MIN_CONFIDENCE):
+                row[i] = "*"
+                table.confidences[r][i] = 0.0
 
 
 def _key(box, page) -> tuple:
