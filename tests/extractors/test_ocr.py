@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,7 +100,7 @@ def test_a_second_extraction_reads_the_cache_and_never_runs_tesseract(scans, cac
     calls = tmp_path / "calls"
     shim = tmp_path / "bin"
     shim.mkdir()
-    real = subprocess.run(["sh", "-c", "command -v tesseract"], capture_output=True, text=True).stdout.strip()
+    real = shutil.which("tesseract")
     (shim / "tesseract").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real} "$@"\n')
     (shim / "tesseract").chmod(0o755)
     name = "tiantan-2023-scan300.pdf"
