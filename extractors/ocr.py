@@ -187,7 +187,7 @@ def _ocr_page(number: int, image: Image.Image, width: float, height: float, work
     boxes = cells(horizontal, vertical)
     in_cells, pieces, owners = cell_words(image, boxes, workdir / f"cells-{number}.png")
     rest = image.copy()
-    for box in pieces:
+    for box in boxes:
         rest.paste(255, box)
     file = workdir / f"page-{number}.png"
     rest.save(file, dpi=(DPI, DPI))
@@ -395,6 +395,14 @@ def without_rules(image: Image.Image) -> tuple[Image.Image, np.ndarray, np.ndarr
     ink = pixels < DARK
     length = int(LINE_LENGTH * DPI)
     horizontal, vertical = _runs(ink, length, axis=1), _runs(ink, length, axis=0)
+    # A row lower than a rule is long (a one-row table, a row alone on a page) has side rules
+    # that are short: ink running the whole way from a horizontal rule to the next one.
+    ys = _centres(np.flatnonzero(horizontal.any(axis=1)))
+    for top, bottom in zip(ys, ys[1:]):
+        if MIN_CELL <= bottom - top < length:
+            ends = horizontal[max(0, top - 3):top + 4].any(axis=0) & horizontal[max(0, bottom - 3):bottom + 4].any(axis=0)
+            sides = ends & (ink[top:bottom + 1].mean(axis=0) >= 0.9)
+            vertical[top:bottom + 1, sides] |= ink[top:bottom + 1, sides]
     rules = horizontal | vertical
     # The grey fringe of a rule goes with it.
     grown = rules.copy()
