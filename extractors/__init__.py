@@ -23,7 +23,7 @@ from .model import Check, Extraction, Report, Stat, Table
 from .normalize import normalize_text
 from .report import parse_report
 
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.1.0"  # 2.1: scans read by OCR
 
 __all__ = [
     "EXTRACTOR_VERSION",

@@ -191,8 +191,10 @@ def _ocr_page(number: int, image: Image.Image, width: float, height: float, work
         rest.paste(255, box)
     file = workdir / f"page-{number}.png"
     rest.save(file, dpi=(DPI, DPI))
+    # A lone mark read unsurely is a speck or a rule's end, not punctuation.
     found = [(x, y, x + w, y + h, text, confidence, None)
-             for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "6"])]
+             for x, y, w, h, text, confidence in tesseract_words(file, ["--psm", "6"])
+             if confidence >= 0.5 or re.search(r"\w", text)]
     file.unlink()
     words = []
     texts: dict[int, list[dict]] = {}

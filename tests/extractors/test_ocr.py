@@ -69,6 +69,7 @@ def test_scans_are_read_by_ocr_and_their_text_is_searchable(scans):
         assert f"{expected['year']}年" in text, name
         assert "政府信息公开" in text and "年度报告" in text, name
         assert result.report is not None and result.report.stats, name
+        assert result.report.title == expected["title"] and result.report.year == expected["year"], name
 
 
 @pytest.mark.parametrize("dpi", sorted(RIGHT_AT))
