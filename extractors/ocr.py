@@ -1,20 +1,25 @@
-"""Scanned pages → positioned words, by Tesseract (simplified Chinese), cached per document.
+"""Scanned pages → text and table cells, by Tesseract (simplified Chinese), cached per document.
 
 A page image (a PDF page rendered by pypdfium2, or an image from a DOCX) is prepared the way
-Tesseract reads tables best: grey, straightened (the skew measured from the rows of text: the
-angle at which the row profile is sharpest), and with the table's ruling lines taken out
-(long dark runs), which Tesseract would otherwise read as 丨 and l. Tesseract's TSV output
-gives each word's box and confidence; a word that looks like a figure but which Tesseract
-is not sure of is read again on its own, digits only, and stays uncertain (its figure null)
-unless that pass is sure of it.
+Tesseract reads tables best: grey, straightened (the skew measured from the rows of ink: the
+angle at which the row profile is sharpest), specks out, and the table's ruling lines taken
+out (long straight dark runs), which Tesseract would otherwise read as 丨 and l. Then:
 
-The words, in points with the origin at the top left, go to the positioned-word table reader
-(words.word_tables) as the characters of a text layer would. Each carries ``confidence``
-(0-1), which the figures read from it keep.
+1. the cells between the rules are read one by one: each cell's ink pasted on a sheet, one
+   under the other, the sheet read in one call (on the page Tesseract misses lone figures);
+2. every cell that may hold a figure is read again, digits only (English model): a figure
+   the two passes read alike is as sure as the surer, read differently not sure at all; ink
+   the words leave unread (1 for 11) is doubt too;
+3. the rest of the page, cells blanked, is read as one block (the text).
+
+Cells become the ruled reading's grids (tables.join_tables), with reading "ocr" and each
+cell's confidence (0-1), which the figures keep: below OCR_MIN_CONFIDENCE a figure is null.
+A page without rules goes through the positioned-word reader (words.word_tables) with its
+words, in points from the top left, as a text layer's characters.
 
 Results are cached: one JSON file per document under the cache directory, named by the
-file's sha256 and ENGINE (Tesseract's version, the model's, and this module's), so a
-re-extraction never runs Tesseract again.
+file's sha256 and ``engine()`` (Tesseract's version, the model file's hash and
+OCR_CODE_VERSION), so a re-extraction never runs Tesseract again.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from .words import Page, lines_of, text_by_position, word_tables
 DPI = 300  # pages are rendered (or scaled) to this resolution for Tesseract
 LANGUAGE = "chi_sim"
 OCR_CODE_VERSION = "1"
-MAX_PAGES = 200  # pages OCRed per document; a longer scan is refused
+MAX_PAGES = 100  # pages OCRed per document (about 4 s a page a core); a longer scan is refused
 MAX_PIXELS = 60_000_000  # an image larger than this (about A0 at 300 dpi) is refused
 PAGE_TIMEOUT = 120  # seconds Tesseract may take over one page
 DARK = 160  # grey level below which a pixel is ink
