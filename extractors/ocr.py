@@ -125,12 +125,19 @@ def _cached(path: Path, cache: Path | None, run) -> list[OcrPage]:
             pass
     pages = run()
     if target is not None:
+        _store(target, {"engine": engine(), "pages": [page.__dict__ for page in pages]})
+    return pages
+
+
+def _store(target: Path, data: dict) -> None:
+    """Write a cache entry atomically (temp file, rename); a cache that cannot be written is no error."""
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = {"engine": engine(), "pages": [page.__dict__ for page in pages]}
         with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False)
         os.replace(f.name, target)
-    return pages
+    except OSError:
+        pass
 
 
 def _pdf_pages(path: Path, pdfium):
