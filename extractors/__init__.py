@@ -71,12 +71,13 @@ def extract(
             return _from_ocr(fmt, sniffed.media_type, ocr_pdf(path, ocr_cache, ocr_threads))
         result = _result(fmt, sniffed.media_type, raw_pages, tables, pages, needs_ocr)
     elif fmt == "docx":
-        result = _from_docx(path, fmt, sniffed.media_type, ocr_cache, ocr_threads)
+        result = _from_docx(path, path, fmt, sniffed.media_type, ocr_cache, ocr_threads)
     elif fmt in ("doc", "wps"):
         from .legacy import convert_to_docx
 
         with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as workdir:
-            result = _from_docx(convert_to_docx(path, fmt, workdir), fmt, sniffed.media_type, ocr_cache, ocr_threads)
+            converted = convert_to_docx(path, fmt, workdir)
+            result = _from_docx(converted, path, fmt, sniffed.media_type, ocr_cache, ocr_threads)
     elif fmt == "ofd":
         from .ofd import read_ofd
 
@@ -94,7 +95,9 @@ def extract(
     return result
 
 
-def _from_docx(path: Path, fmt: str, media_type: str, ocr_cache: Path | None, ocr_threads: int | None) -> Extraction:
+def _from_docx(path: Path, original: Path, fmt: str, media_type: str, ocr_cache: Path | None,
+               ocr_threads: int | None) -> Extraction:
+    """``path`` read as DOCX; ``original`` is the file as archived (the OCR cache's key)."""
     from .docx import docx_images, read_docx
 
     raw, tables, pages = read_docx(path)
@@ -103,7 +106,7 @@ def _from_docx(path: Path, fmt: str, media_type: str, ocr_cache: Path | None, oc
         if images:  # a scan pasted into Word
             from .ocr import ocr_images
 
-            return _from_ocr(fmt, media_type, ocr_images(path, images, ocr_cache, ocr_threads))
+            return _from_ocr(fmt, media_type, ocr_images(original, images, ocr_cache, ocr_threads))
     return _result(fmt, media_type, [raw], tables, pages, False)
 
 
