@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages: chromium renders JavaScript portals and runs the browser tests;
-# fonts-noto-cjk lets it draw Chinese.
-RUNTIME_PACKAGES := chromium fonts-noto-cjk
+# fonts-noto-cjk lets it draw Chinese; tesseract-ocr with its simplified Chinese model
+# (and the English one, for the digits pass) reads scanned reports.
+RUNTIME_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
 # For the tests, the benchmarks (a test runs them) and the fixture builders: libreoffice converts
 # legacy .doc/.wps reports (optional at run time) and builds fixtures; poppler-utils gives the
 # benchmark its pdftotext baseline and the fixture builder its checks. tests/test_system_programs.py

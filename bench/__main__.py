@@ -3,7 +3,7 @@
     python -m bench [--quick | --tiny] [--only extract,crawl,load,search] [--output FILE]
 
 Figures are medians (extraction: best) of several repetitions on the same inputs. Headline
-keys: extract.pages_per_s / pdftotext_pages_per_s / ratio, crawl.reports_per_s /
+keys: extract.pages_per_s / pdftotext_pages_per_s / ratio, extract.ocr_pages_per_s_per_core, crawl.reports_per_s /
 requests_per_report, load.documents_per_s, search.p95_ms (per query length, the
 slowest user-facing endpoint), and scale.* (growth from the small to the large corpus).
 """
@@ -29,11 +29,11 @@ SEARCH_ENDPOINTS = ("table_search", "ranked_search", "ranked_table")
 # Corpus sizes and repetitions per run size: "full" is ``make bench``, "quick" a fast
 # check, "tiny" only proves the harness works (tests/test_bench.py).
 PROFILES = {
-    "full": {"reps": 5, "pdfs": 50, "extract_scale": (100, 1000), "long": 12, "crawl_reps": 3,
+    "full": {"reps": 5, "pdfs": 50, "extract_scale": (100, 1000), "long": 12, "ocr": 6, "crawl_reps": 3,
              "load": (1000, 10000), "search": (1000, 10000), "search_reps": 5},
-    "quick": {"reps": 2, "pdfs": 20, "extract_scale": (20, 100), "long": 4, "crawl_reps": 1,
+    "quick": {"reps": 2, "pdfs": 20, "extract_scale": (20, 100), "long": 4, "ocr": 2, "crawl_reps": 1,
               "load": (200, 1000), "search": (200, 1000), "search_reps": 3},
-    "tiny": {"reps": 1, "pdfs": 4, "extract_scale": (2, 4), "long": 1, "crawl_reps": 1,
+    "tiny": {"reps": 1, "pdfs": 4, "extract_scale": (2, 4), "long": 1, "ocr": 1, "crawl_reps": 1,
              "load": (10, 20), "search": (10, 20), "search_reps": 1},
 }
 
@@ -43,7 +43,8 @@ def run_stage(name: str, profile: str) -> dict:
     if name == "extract":
         from . import extract_bench
 
-        return extract_bench.run(repetitions=p["reps"], minimum=p["pdfs"], scale=p["extract_scale"], long_files=p["long"])
+        return extract_bench.run(repetitions=p["reps"], minimum=p["pdfs"], scale=p["extract_scale"], long_files=p["long"],
+                                 ocr_files=p["ocr"])
     if name == "crawl":
         from . import crawl_bench
 

@@ -5,6 +5,9 @@ so the ratio compares the work, not the parallelism. Both go through
 ``run_isolated``, as production extraction does; its reused children add about
 0.2 ms per file, so the pdftotext figure matches ``xargs -P2 pdftotext -layout``.
 
+``ocr_pages_per_s_per_core`` is OCR's speed: the scans of fixtures/scans extracted without
+a cache, one child OCRing one page at a time (Tesseract limited to one thread).
+
 The corpus is the fixture reports (real layouts, 3-6 pages each), copied until
 there are enough files. ``long_*`` figures use longer files made by joining 5
 fixture reports (about 24 pages): per-file costs weigh less there, but nearly
@@ -28,6 +31,7 @@ from extractors import extract
 from extractors.isolated import run_isolated
 
 REPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
+SCANS = Path(__file__).resolve().parent.parent / "fixtures" / "scans"
 
 
 def corpus(folder: Path, suffix: str, minimum: int) -> list[Path]:
@@ -88,6 +92,22 @@ def _extract(path: Path) -> int:
     return result.pages or 0
 
 
+def _ocr_one_core(path: Path) -> int:
+    result = extract(path, ocr_threads=1)  # no cache: every page through Tesseract
+    return result.pages or 0
+
+
+def ocr_figures(count: int) -> dict:
+    """OCR pages per second per core: ``count`` scans of fixtures/scans, one page at a time in one child."""
+    files = sorted(SCANS.glob("*.pdf"))[:count]
+    if not files:
+        return {}
+    pages = sum(pdf_pages(path) for path in files)
+    seconds, errors = timed_run(_ocr_one_core, files, 1)
+    return {"ocr_files": len(files), "ocr_pages": pages, "ocr_pages_per_s_per_core": round(pages / seconds, 3),
+            "ocr_errors": errors}
+
+
 def _pdftotext(path: Path) -> int:
     subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True)
     return 0
@@ -139,7 +159,7 @@ def growth(folder: Path, sizes: tuple[int, int], workers: int) -> dict:
 
 
 def run(repetitions: int = 3, workers: int = 2, minimum: int = 50, scale: tuple[int, int] | None = (100, 1000),
-        long_files: int = 12) -> dict:
+        long_files: int = 12, ocr_files: int = 6) -> dict:
     results: dict = {"workers": workers}
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         folder = Path(tmp)
@@ -158,5 +178,7 @@ def run(repetitions: int = 3, workers: int = 2, minimum: int = 50, scale: tuple[
             results["docx_documents_per_s"] = round(len(docx) / seconds, 1)
         if scale:
             results["scale"] = growth(folder, scale, workers)
+        if ocr_files:
+            results.update(ocr_figures(ocr_files))
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     return results

@@ -23,7 +23,7 @@ from .model import Check, Extraction, Report, Stat, Table
 from .normalize import normalize_text
 from .report import parse_report
 
-EXTRACTOR_VERSION = "2.0.0"
+EXTRACTOR_VERSION = "2.1.0"  # 2.1: scans read by OCR
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -40,9 +40,14 @@ __all__ = [
 SNIFF_BYTES = 64 * 1024 * 1024  # a DOCX is only recognised from its whole ZIP directory
 
 
-def extract(path: str | Path, filename: str | None = None) -> Extraction:
+def extract(
+    path: str | Path, filename: str | None = None, *, ocr_cache: Path | None = None, ocr_threads: int | None = None
+) -> Extraction:
     """Extract one local file. ``filename`` (the name it was served under) only tells
-    .doc from .wps; the format is decided by the bytes. Raises ExtractionError."""
+    .doc from .wps; the format is decided by the bytes. A file without a text layer (an
+    image-only PDF, a DOCX holding only images) is read by OCR, its result kept under
+    ``ocr_cache`` (a directory) when given, ``ocr_threads`` pages at a time (default: the
+    cores this process may use). Raises ExtractionError."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -60,14 +65,19 @@ def extract(path: str | Path, filename: str | None = None) -> Extraction:
         from .pdf import read_pdf
 
         raw_pages, tables, pages, needs_ocr = read_pdf(path)
+        if needs_ocr:
+            from .ocr import ocr_pdf
+
+            return _from_ocr(fmt, sniffed.media_type, ocr_pdf(path, ocr_cache, ocr_threads))
         result = _result(fmt, sniffed.media_type, raw_pages, tables, pages, needs_ocr)
     elif fmt == "docx":
-        result = _from_docx(path, fmt, sniffed.media_type)
+        result = _from_docx(path, path, fmt, sniffed.media_type, ocr_cache, ocr_threads)
     elif fmt in ("doc", "wps"):
         from .legacy import convert_to_docx
 
         with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as workdir:
-            result = _from_docx(convert_to_docx(path, fmt, workdir), fmt, sniffed.media_type)
+            converted = convert_to_docx(path, fmt, workdir)
+            result = _from_docx(converted, path, fmt, sniffed.media_type, ocr_cache, ocr_threads)
     elif fmt == "ofd":
         from .ofd import read_ofd
 
@@ -85,17 +95,35 @@ def extract(path: str | Path, filename: str | None = None) -> Extraction:
     return result
 
 
-def _from_docx(path: Path, fmt: str, media_type: str) -> Extraction:
-    from .docx import read_docx
+def _from_docx(path: Path, original: Path, fmt: str, media_type: str, ocr_cache: Path | None,
+               ocr_threads: int | None) -> Extraction:
+    """``path`` read as DOCX; ``original`` is the file as archived (the OCR cache's key)."""
+    from .docx import docx_images, read_docx
 
     raw, tables, pages = read_docx(path)
+    if not raw.strip() and not tables:
+        images = docx_images(path)
+        if images:  # a scan pasted into Word
+            from .ocr import ocr_images
+
+            return _from_ocr(fmt, media_type, ocr_images(original, images, ocr_cache, ocr_threads))
     return _result(fmt, media_type, [raw], tables, pages, False)
 
 
-def _result(fmt, media_type, raw_pages, tables, pages, needs_ocr) -> Extraction:
+def _from_ocr(fmt: str, media_type: str, ocr_pages) -> Extraction:
+    """An extraction from OCRed pages: text by position, tables from the cells OCR found."""
+    from .ocr import ocr_tables
+
+    tables = ocr_tables(ocr_pages)
+    result = _result(fmt, media_type, [p.text for p in ocr_pages], tables, len(ocr_pages), True, parse=True)
+    result.ocr = True
+    return result
+
+
+def _result(fmt, media_type, raw_pages, tables, pages, needs_ocr, parse: bool = False) -> Extraction:
     page_texts = [normalize_text(t) for t in raw_pages]
     text = "\n\n".join(t for t in page_texts if t)
-    report = None if needs_ocr else parse_report(text, tables)
+    report = parse_report(text, tables) if parse or not needs_ocr else None
     return Extraction(
         format=fmt,
         media_type=media_type,

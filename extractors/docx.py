@@ -62,6 +62,32 @@ def read_docx(path: str | Path) -> tuple[str, list[Table], int | None]:
     return "\n".join(reader.blocks), reader.tables, _page_count(document)
 
 
+# A DOCX of scanned pages holds one image a page; more than this is no scan to OCR.
+MAX_IMAGES = 200
+MAX_IMAGE_BYTES = 200 * 1024 * 1024  # all images together
+
+
+def docx_images(path: str | Path) -> list[bytes]:
+    """The images of a DOCX's body in document order (a scan pasted into Word), bounded."""
+    try:
+        document = docx.Document(str(path))
+        parts = document.part.related_parts
+        images, total = [], 0
+        for blip in document.element.body.iter(qn("a:blip")):
+            part = parts.get(blip.get(qn("r:embed")))
+            if part is None or not part.content_type.startswith("image/"):
+                continue
+            images.append(part.blob)
+            total += len(part.blob)
+            if len(images) > MAX_IMAGES or total > MAX_IMAGE_BYTES:
+                raise ExtractionError(f"docx refused: more than {MAX_IMAGES} images or {MAX_IMAGE_BYTES >> 20} MB of them to OCR")
+    except ExtractionError:
+        raise
+    except Exception as exc:  # python-docx raises many kinds for a broken package
+        raise ExtractionError(f"unreadable docx images: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    return images
+
+
 class BodyReader:
     """Walks block content in document order: paragraph texts go to the list the caller
     passes (the document's blocks, or a cell's lines), tables to ``tables`` and ``blocks``."""

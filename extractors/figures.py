@@ -35,7 +35,7 @@ from .labels import (
     request_group,
     request_items,
 )
-from .model import Stat, Table
+from .model import OCR_MIN_CONFIDENCE, Stat, Table
 from .numbers import NotANumber, is_number, is_value, parse_value
 
 # Rows of table 三 that close a result group (the next rows start a new one).
@@ -155,10 +155,16 @@ def _value(cell: str | None):
 
 
 def _stat(table: Table, row: int, column: int, section: int, item: str, measure: str, cell, row_label, column_label) -> Stat:
-    """A figure read from ``table``'s cell at (row, column), with where it was read."""
+    """A figure read from ``table``'s cell at (row, column), with where it was read (and,
+    from OCR, how sure it was: an unsure figure is null)."""
+    confidence = table.confidence_of(row, column)
+    value = _value(cell)
+    if confidence is not None and confidence < OCR_MIN_CONFIDENCE:
+        value = None
     return Stat(
-        section, item, measure, _value(cell), table.page_of(row), row_label, column_label,
+        section, item, measure, value, table.page_of(row), row_label, column_label,
         bbox=table.box_of(row, column), cell=(table.index, row, column), reading=table.reading,
+        confidence=confidence,
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 300.0  # an OCRed scan takes seconds a page (README "OCR")
 DEFAULT_MEMORY_MB = 3072
 DEFAULT_TASKS_PER_CHILD = 50
 

@@ -109,6 +109,11 @@ _GROUPS = [
 ]
 
 
+def row_words() -> list[str]:
+    """The words that name a section-三 row or result group (国家秘密, 执法案卷, 不予公开 …)."""
+    return [word for word, _ in _SUBITEMS + _GROUPS]
+
+
 def request_group(label: str) -> str | None:
     """The result group a (possibly vertical, merged) label opens: denied, unavailable, …"""
     c = compact(label)

@@ -11,6 +11,8 @@ Box = tuple[float, float, float, float]
 # words of the text layer laid out by baseline and column), docx (the DOCX table grid),
 # html (a web page's <table>), ocr (positioned words that OCR read off a page image).
 READINGS = ("ruled", "words", "docx", "html", "ocr")
+# A figure OCR read with less confidence than this (0-1) is stored null: never a guess.
+OCR_MIN_CONFIDENCE = 0.6
 
 
 @dataclass
@@ -28,6 +30,12 @@ class Table:
     row_pages: list[int | None] = field(default_factory=list)
     boxes: list[list[Box | None]] = field(default_factory=list)
     reading: str = "ruled"
+    confidences: list[list[float | None]] = field(default_factory=list)  # OCR: each cell's, 0-1
+
+    def confidence_of(self, row: int, column: int) -> float | None:
+        if row < len(self.confidences) and column < len(self.confidences[row]):
+            return self.confidences[row][column]
+        return None
 
     def page_of(self, row: int) -> int | None:
         return self.row_pages[row] if row < len(self.row_pages) else self.page
@@ -46,6 +54,7 @@ class Table:
             "header_rows": self.header_rows,
             "row_pages": self.row_pages or None,
             "boxes": self.boxes or None,
+            "confidences": self.confidences or None,
         }
 
 
@@ -53,7 +62,9 @@ class Table:
 class Stat:
     """One figure under a canonical key (section, item, measure) with its provenance:
     the page and, in a PDF, the box of the cell it was read from; in a DOCX, the cell
-    (table index, row, column of the table grid); and the reading it came from."""
+    (table index, row, column of the table grid); and the reading it came from. A figure
+    read by OCR (reading "ocr") carries the OCR's confidence in its cell (0-1); one below
+    OCR_MIN_CONFIDENCE is stored null."""
 
     section: int
     item: str
@@ -65,6 +76,7 @@ class Stat:
     bbox: Box | None = None
     cell: tuple[int, int, int] | None = None
     reading: str = ""
+    confidence: float | None = None
 
     @property
     def key(self) -> str:
@@ -168,7 +180,8 @@ class Report:
 
 @dataclass
 class Extraction:
-    """Everything extract() got out of one file."""
+    """Everything extract() got out of one file. ``needs_ocr``: the file has no text layer
+    (a scan); ``ocr``: its text and tables were then read from its images by OCR."""
 
     format: str
     media_type: str
@@ -180,6 +193,7 @@ class Extraction:
     needs_ocr: bool = False
     report: Report | None = None
     extractor_version: str = ""
+    ocr: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -188,6 +202,7 @@ class Extraction:
             "media_type": self.media_type,
             "pages": self.pages,
             "needs_ocr": self.needs_ocr,
+            "ocr": self.ocr,
             "text": self.text,
             "raw_text": self.raw_text,
             "page_texts": self.page_texts,

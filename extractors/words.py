@@ -58,6 +58,7 @@ class Token:
     x1: float
     bottom: float
     offset: float = 0.0  # as Line.offset
+    confidence: float | None = None  # OCR: the least of its words' confidences
 
     @property
     def centre(self) -> float:
@@ -171,8 +172,10 @@ def _tokens(chars: list[dict]) -> list[Token]:
 def _add_token(tokens: list[Token], part: list[dict]) -> None:
     text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
     if text:
+        confidences = [c["confidence"] for c in part if c.get("confidence") is not None]  # OCR words
         tokens.append(Token(text, min(c["x0"] for c in part), min(c["top"] for c in part),
-                            max(c["x1"] for c in part), max(c["bottom"] for c in part)))
+                            max(c["x1"] for c in part), max(c["bottom"] for c in part),
+                            confidence=min(confidences) if confidences else None))
 
 
 def text_by_position(chars: list[dict]) -> str:
@@ -181,10 +184,11 @@ def text_by_position(chars: list[dict]) -> str:
     return "\n".join(" ".join(t.text for t in line.tokens) for line in lines_of(chars))
 
 
-def word_tables(pages: list[Page]) -> list[Table]:
+def word_tables(pages: list[Page], reading: str = "words") -> list[Table]:
     """The tables of consecutive pages, read from their positioned characters (see module
     docstring). A table that runs on to the next page continues there: its lines are laid
-    end to end, the page margins and running headers and footers left out."""
+    end to end, the page margins and running headers and footers left out. ``reading``
+    names the tables' reading ("ocr" for words OCR read, whose confidences the cells keep)."""
     lines: list[Line] = []
     for page in pages:
         page_lines = [line for line in lines_of(page.chars) if not _furniture(line, page.height)]
@@ -201,7 +205,7 @@ def word_tables(pages: list[Page]) -> list[Table]:
     tables = []
     for block in _blocks(lines, width):
         for part in _parts(block):
-            table = _grid(part, len(tables))
+            table = _grid(part, len(tables), reading)
             if table is not None:
                 tables.append(table)
     return tables
@@ -262,7 +266,7 @@ def _parts(block: list[Line]) -> list[list[Line]]:
     return [part for part in parts if any(line.values() for line in part)]
 
 
-def _grid(block: list[Line], index: int) -> Table | None:
+def _grid(block: list[Line], index: int, reading: str = "words") -> Table | None:
     value_lines = [line for line in block if line.values()]
     if not value_lines:
         return None
@@ -305,19 +309,22 @@ def _grid(block: list[Line], index: int) -> Table | None:
             grid.append([label] + ["".join(t.text for t in sorted(c, key=lambda t: (t.top, t.x0))) for c in cells])
             boxes.append([None] * width)
     header_rows = len(grid)
+    confidences: list[list[float | None]] = [[None] * width for _ in grid]
     for row in rows:
         cells: list[str | None] = [""] * len(columns)
         cell_boxes: list[Box | None] = [None] * len(columns)
+        cell_confidences: list[float | None] = [None] * len(columns)
         for token in row.values:
             column = _nearest(columns, token.centre)
             if cells[column]:
                 return None  # two figures under one column: the columns are not what they seem
-            cells[column], cell_boxes[column] = token.text, token.box
+            cells[column], cell_boxes[column], cell_confidences[column] = token.text, token.box, token.confidence
         grid.append(["".join(t.text for t in _reading_order(row.label))] + cells)
         boxes.append([None] + cell_boxes)
+        confidences.append([None] + cell_confidences)
     pages = [block[0].page] * header_rows + [row.page for row in rows]
-    return Table(page=pages[0], index=index, rows=grid, header_rows=header_rows,
-                 row_pages=pages, boxes=boxes, reading="words")
+    return Table(page=pages[0], index=index, rows=grid, header_rows=header_rows, row_pages=pages, boxes=boxes,
+                 reading=reading, confidences=confidences if reading == "ocr" else [])
 
 
 def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:

@@ -7,7 +7,9 @@ extractor version, and a second run over the same DATA changes nothing.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -66,15 +68,17 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def extract_for_load(path: Path) -> dict:
-    """Extraction of one archived file, as plain data for the database (runs in a child)."""
-    result = extract(path)
+def extract_for_load(path: Path, ocr_cache: Path | None = None, ocr_threads: int | None = None) -> dict:
+    """Extraction of one archived file, as plain data for the database (runs in a child).
+    OCR results are kept under ``ocr_cache``; ``ocr_threads`` pages are OCRed at a time."""
+    result = extract(path, ocr_cache=ocr_cache, ocr_threads=ocr_threads)
     report = result.report
     row = {
         "format": result.format,
         "media_type": result.media_type,
         "pages": result.pages,
         "needs_ocr": int(bool(result.needs_ocr)),
+        "ocr": int(bool(result.ocr)),
         "text": result.text,
         "extract_error": None,
     }
@@ -122,6 +126,7 @@ def stat_row(stat) -> dict:
         "page": stat.page, "row_label": stat.row_label, "column_label": stat.column_label,
         "x0": x0, "top": top, "x1": x1, "bottom": bottom,
         "table_idx": table_idx, "table_row": table_row, "table_col": table_col, "reading": stat.reading or None,
+        "confidence": stat.confidence,
     }
 
 
@@ -188,7 +193,11 @@ class Loader:
         archived = list(self.archive.paths())
         todo = self.stale_documents(archived, force)
         summary.unchanged = len(archived) - len(todo)
-        outcomes = run_isolated(extract_for_load, todo, workers=workers, timeout=timeout)
+        # Children share the cores: each OCRs as many pages at a time as leaves none idle, none oversubscribed.
+        children = max(1, workers or os.cpu_count() or 1)
+        threads = max(1, len(os.sched_getaffinity(0)) // min(children, max(1, len(todo))))
+        work = functools.partial(extract_for_load, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads)
+        outcomes = run_isolated(work, todo, workers=workers, timeout=timeout)
         if progress is not None:
             outcomes = progress(outcomes, len(todo))
         extracted = []

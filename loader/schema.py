@@ -27,7 +27,7 @@ JOURNAL_COPIES: dict[str, TableSpec] = {
 
 DOCUMENT_COLUMNS = (
     "sha256", "title", "agency", "year", "region", "format", "format_version", "pages", "size",
-    "consistent", "figures_quality", "needs_ocr", "extract_error", "first_seen", "last_seen", "portal", "url",
+    "consistent", "figures_quality", "needs_ocr", "ocr", "extract_error", "first_seen", "last_seen", "portal", "url",
     "filename", "original", "media_type", "extractor_version", "extracted_at", "text",
 )
 
@@ -43,13 +43,13 @@ create table if not exists documents (
     consistent integer, figures_quality text, needs_ocr integer, extract_error text,
     first_seen text, last_seen text, portal text, url text, filename text,
     original text, media_type text, extractor_version text, extracted_at text,
-    text text
+    text text, ocr integer
 );
 create table if not exists report_stats (
     sha256 text not null, section integer not null, item text not null, measure text not null,
     value numeric, page integer, row_label text, column_label text,
     x0 real, top real, x1 real, bottom real,
-    table_idx integer, table_row integer, table_col integer, reading text,
+    table_idx integer, table_row integer, table_col integer, reading text, confidence real,
     primary key (sha256, section, item, measure)
 );
 create index if not exists report_stats_key on report_stats(section, item, measure);

@@ -15,7 +15,7 @@ import pytest
 from tests.support import ROOT
 
 KEYS = {
-    "extract": ["pages_per_s", "pdftotext_pages_per_s", "ratio", "files", "pages", "errors"],
+    "extract": ["pages_per_s", "pdftotext_pages_per_s", "ratio", "files", "pages", "errors", "ocr_pages_per_s_per_core"],
     "crawl": ["reports_per_s", "requests_per_report"],
     "load": ["documents_per_s", "db_bytes_per_document", "growth_vs_linear"],
     "search": ["p95_ms", "p95_ms_first", "growth"],
@@ -34,7 +34,7 @@ def test_tiny_bench_writes_every_key(tmp_path):
     for stage, keys in KEYS.items():
         for key in keys:
             assert results[stage].get(key) is not None, f"{stage}.{key} missing"
-    assert results["extract"]["errors"] == []
+    assert results["extract"]["errors"] == [] and results["extract"]["ocr_errors"] == []
     assert set(results["search"]["p95_ms"]) == {"1", "2", "4", "8"}
     assert all(ms > 0 for ms in results["search"]["p95_ms"].values())
     assert set(results["scale"]["search_p95_growth"]) == {"1", "2", "4", "8"}
