@@ -25,6 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 REPORTS = FIXTURES / "reports"
+SCANS = FIXTURES / "scans"  # image-only PDFs, read by OCR
 TEST_PORTALS = ROOT / "tests" / "crawler" / "portals"
 NIANBAO = ROOT / ".venv" / "bin" / "nianbao"
 
@@ -78,8 +79,10 @@ def assert_matches_expected(expected_path: Path) -> None:
 
 
 def ground_truth() -> dict[str, dict]:
-    """Expected facts of every fixture file, keyed by the sha256 of its bytes."""
-    return {sha256_of(expected["path"]): expected for expected in fixture_files()}
+    """Expected facts of every fixture file (scans included), keyed by the sha256 of its bytes."""
+    scans = [{**json.loads(p.read_text(encoding="utf-8")), "path": p.with_name(p.name.removesuffix(".expected.json"))}
+             for p in sorted(SCANS.glob("*.expected.json"))]
+    return {sha256_of(expected["path"]): expected for expected in fixture_files() + scans}
 
 
 # --- an oracle for what a search must find, independent of the code under test -------

@@ -116,9 +116,9 @@ def test_404_and_soft_404_are_errors_not_reports(crawled, manifest, portal):
 def test_report_figures_are_right(crawled):
     data = crawled["data"]
     truth = ground_truth()
-    documents = query(data, "select sha256, year, consistent from documents")
-    assert documents
-    for sha, year, consistent in documents:
+    documents = query(data, "select sha256, year, consistent, ocr from documents")
+    assert documents and any(ocr for *_, ocr in documents)
+    for sha, year, consistent, ocr in documents:
         expected = truth[sha]
         got = {
             f"{section}.{item}.{measure}": value
@@ -126,8 +126,13 @@ def test_report_figures_are_right(crawled):
                 data, "select section, item, measure, value from report_stats where sha256 = ?", [sha]
             )
         }
-        assert got == expected["stats"], expected["file"]
         assert year == expected["year"]
+        if ocr:  # a scan: no figure wrong; one OCR is unsure of is null (and then nothing is "consistent")
+            assert all(value is None or value == expected["stats"][key] for key, value in got.items()), expected["file"]
+            assert sum(got.get(key) == value for key, value in expected["stats"].items()) >= 0.99 * len(expected["stats"])
+            assert consistent in (None, int(expected["consistent"]))
+            continue
+        assert got == expected["stats"], expected["file"]
         assert consistent == (None if expected["consistent"] is None else int(expected["consistent"]))
 
 
@@ -213,7 +218,9 @@ def test_every_kind_of_original_is_searchable_shown_counted_and_served(crawled, 
 
     data = crawled["data"]
     kinds = dict(query(data, "select format, min(sha256) from documents where title is not null group by format"))
-    assert {"pdf", "docx", "html"} <= set(kinds)
+    assert {"pdf", "docx", "html", "ofd"} <= set(kinds)
+    (scan,) = query(data, "select min(sha256) from documents where ocr = 1 and title is not null")[0]
+    kinds["scan"] = scan
     with serve_live(data) as base:
         for fmt, sha in kinds.items():
             title, agency, year = query(data, "select title, agency, year from documents where sha256 = ?", [sha])[0]
