@@ -135,7 +135,7 @@ def print_load_summary(summary, data_dir) -> None:
 @click.option("--all", "data_dir", type=click.Path(file_okay=False), help="Re-extract a DATA directory into its reports.db.")
 @click.option("--force", is_flag=True, help="With --all: re-extract every document, not only stale ones.")
 @click.option("--workers", type=int, default=None, help="Processes to use (default: all cores).")
-@click.option("--timeout", type=float, default=120, show_default=True, help="Seconds allowed per file.")
+@click.option("--timeout", type=float, default=None, help="Seconds allowed per file (default: the extractors' own limit, enough to OCR a scan).")
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
 @one_line_errors
 def extract(files, data_dir, force, workers, timeout, indent):
@@ -154,7 +154,8 @@ def extract(files, data_dir, force, workers, timeout, indent):
     if not files:
         fail("nothing to extract: give one or more FILE arguments, or --all DATA")
     failures = 0
-    for document in extract_files(files, workers=workers, timeout=timeout):
+    options = {"timeout": timeout} if timeout is not None else {}
+    for document in extract_files(files, workers=workers, **options):
         failures += "error" in document
         click.echo(json.dumps(document, ensure_ascii=False, indent=indent))
     sys.exit(1 if failures else 0)

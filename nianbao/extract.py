@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,7 +19,10 @@ def extract_files(
     indexed = list(enumerate(str(name) for name in files))
     done: dict[int, dict] = {}
     next_position = 0
-    for result in run_isolated(extract_file, indexed, workers=workers, timeout=timeout):
+    # Children share the cores for OCR, as the loader's do.
+    children = min(max(1, workers or os.cpu_count() or 1), max(1, len(indexed)))
+    work = functools.partial(extract_file, ocr_threads=max(1, len(os.sched_getaffinity(0)) // children))
+    for result in run_isolated(work, indexed, workers=workers, timeout=timeout):
         position, name = result.item
         done[position] = {"file": name, "error": result.error} if result.error is not None else result.value
         while next_position in done:
@@ -26,7 +30,7 @@ def extract_files(
             next_position += 1
 
 
-def extract_file(item: tuple[int, str]) -> dict:
+def extract_file(item: tuple[int, str], ocr_threads: int | None = None) -> dict:
     """Extraction of one local file as a JSON-able dict (runs in a child process)."""
     from extractors import ExtractionError, extract
 
@@ -35,7 +39,7 @@ def extract_file(item: tuple[int, str]) -> dict:
     if not path.is_file():
         return {"file": name, "error": "no such file" if not path.exists() else "not a regular file"}
     try:
-        result = extract(path)
+        result = extract(path, ocr_threads=ocr_threads)
     except ExtractionError as error:
         return {"file": name, "error": str(error)}
     return {"file": name, **result.to_dict()}
