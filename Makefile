@@ -74,6 +74,7 @@ bench: $(STAMP)
 fixtures: $(STAMP)
 	@scripts/system-deps.sh $(FIXTURE_PACKAGES)
 	$(BIN)/python fixtures/build_reports.py
+	$(BIN)/python fixtures/render_scans.py
 	$(BIN)/python fixtures/build_portals.py
 
 clean:

@@ -8,7 +8,7 @@ the hash of the page's title and article text with counters and clock times take
 
 The article rule (lxml, no guessing beyond it):
 
-1. scripts, styles, form controls, frames and elements that are navigation by tag (nav,
+1. comments, scripts, styles, form controls, frames and elements that are navigation by tag (nav,
    header, footer, aside) or by class/id (nav, menu, breadcrumb, 当前位置, footer,
    share, sidebar) are dropped;
 2. a CMS content container (TRS ``div.TRS_Editor``, ``#zoom``, Hanweb ``#zoom`` /
@@ -129,7 +129,7 @@ def article(root: etree._Element) -> Article:
     body = root.find("body")
     if body is None:
         body = root
-    for element in list(body.iter(*NOISE_TAGS)):
+    for element in list(body.iter(*NOISE_TAGS, etree.Comment, etree.ProcessingInstruction)):
         _drop(element)
     for element in list(body.iterdescendants()):
         if isinstance(element.tag, str) and NOISE_NAME.search(f"{element.get('class', '')} {element.get('id', '')}"):
@@ -212,9 +212,17 @@ def _plain_text(element: etree._Element, without_links: bool = False) -> str:
 
 
 def _drop(element: etree._Element) -> None:
-    """Remove an element, keeping its tail text in place."""
-    if element.getparent() is not None:
-        element.drop_tree()
+    """Remove an element (or comment), keeping its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _squeeze(text: str) -> str:

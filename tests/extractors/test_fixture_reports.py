@@ -37,7 +37,7 @@ REPORTLAB_PRODUCERS = {"wps", "wps-filled", "borderless", "shuffled", "kangxi", 
 DOCX_PRODUCERS = {"docx-layout-table", "docx-sdt", "docx-textbox", "docx-vertical", "docx-gridafter",
                   "doc-libreoffice", "wps-libreoffice"}
 # fixtures/render_webpages.py: reports published as the article of a CMS detail page.
-WEB_PRODUCERS = {"web-trs", "web-zoom", "web-density"}
+WEB_PRODUCERS = {"web-trs", "web-zoom", "web-hanweb", "web-density"}
 # fixtures/render_ofd.py: OFD packages (GB/T 33190-2016).
 OFD_PRODUCERS = {"ofd"}
 PRODUCERS = ({"libreoffice", "python-docx", "chromium"} | REPORTLAB_PRODUCERS | DOCX_PRODUCERS | WEB_PRODUCERS
