@@ -189,6 +189,7 @@ class PortalHandler(BaseHTTPRequestHandler):
     def handle_request(self, send_body: bool) -> None:
         self._sent = 0
         self._status = 0
+        self._logged = False
         self.send_body = send_body
         config = self.portal.config
         parts = urlsplit(self.path)
@@ -197,15 +198,22 @@ class PortalHandler(BaseHTTPRequestHandler):
         try:
             self.dispatch(config, path, query)
         finally:
-            self.portal.log(
-                {
-                    "method": self.command,
-                    "path": self.path,
-                    "status": self._status,
-                    "bytes": self._sent,
-                    "headers": {key: value for key, value in self.headers.items()},
-                }
-            )
+            self.log_request_once()
+
+    def log_request_once(self) -> None:
+        """Log this request (before its body goes out, so the log is in the order clients saw answers)."""
+        if self._logged:
+            return
+        self._logged = True
+        self.portal.log(
+            {
+                "method": self.command,
+                "path": self.path,
+                "status": self._status,
+                "bytes": self._sent,
+                "headers": {key: value for key, value in self.headers.items()},
+            }
+        )
 
     def dispatch(self, config: dict, path: str, query: dict) -> None:
         delay = (config.get("delay") or {}).get(path)
@@ -359,10 +367,12 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.send_header(key, str(value))
         if status != 304:
             self.send_header("Content-Length", str(len(body)))
+        sending = self.send_body and status not in (204, 304) and bool(body)
+        self._sent = len(body) if sending else 0
+        self.log_request_once()
         self.end_headers()
-        if self.send_body and status not in (204, 304) and body:
+        if sending:
             self.wfile.write(body)
-            self._sent = len(body)
 
 
 def main(argv: list[str] | None = None) -> None:
