@@ -117,9 +117,15 @@ def page_chars(textpage, height: float) -> list[dict]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     box = pdfium_c.FS_RECTF()  # one buffer for every character: ctypes calls made directly
     matrix = pdfium_c.FS_MATRIX()
-    for i in range(textpage.count_chars()):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+    count = textpage.count_chars()
+    # The page's text in one call (one UTF-16 unit per character index) saves a call per
+    # character; a page with characters beyond the BMP is asked character by character.
+    text = textpage.get_text_range(0, count) if count else ""
+    codes = [ord(ch) for ch in text] if len(text) == count else None
+    for i in range(count):
+        code = codes[i] if codes is not None else pdfium_c.FPDFText_GetUnicode(raw, i)
+        # PDFium generates only blanks and line ends (asked only for those).
+        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or (code in (0x20, 0xA0) and pdfium_c.FPDFText_IsGenerated(raw, i) == 1):
             continue
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
             raise PdfiumError("Failed to get charbox.")
