@@ -172,19 +172,23 @@ def _edges(page, height: float) -> list[dict] | None:
     if count < 0:
         raise PdfiumError("Failed to get number of pageobjects.")
     bounds = [ctypes.c_float() for _ in range(4)]
+    bound_refs = [ctypes.byref(v) for v in bounds]
+    paint = _Paint()
+    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
+    form, path_kind = pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_PAGEOBJ_PATH
     for i in range(count):
-        obj = pdfium_c.FPDFPage_GetObject(raw_page, i)
+        obj = get_object(raw_page, i)
         if not obj:
             raise PdfiumError("Failed to get pageobject.")
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+        kind = get_type(obj)
+        if kind == form:
             return None  # nested coordinate spaces: leave it to pdfplumber
-        if kind != pdfium_c.FPDF_PAGEOBJ_PATH:
+        if kind != path_kind:
             continue
-        filled, stroked = _visible_paint(obj)
+        filled, stroked = paint.visible(obj)
         if not (filled or stroked):
             continue  # invisible: a white box behind a line of text, or a clip-only path
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in bounds)):
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs):
             raise PdfiumError("Failed to locate pageobject.")
         l, b, r, t = (v.value for v in bounds)
         x0, x1, top, bottom = l, r, height - t, height - b
@@ -201,22 +205,28 @@ def _edges(page, height: float) -> list[dict] | None:
     return edges
 
 
-def _visible_paint(path) -> tuple[bool, bool]:
-    """(filled, stroked) for a path, counting only paint that differs from white paper."""
-    fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(path, ctypes.byref(fill_mode), ctypes.byref(stroke)):
-        return True, True  # unknown: count it, as before
-    rgba = [ctypes.c_uint() for _ in range(4)]
+class _Paint:
+    """Whether a path's paint shows on white paper; the ctypes buffers made once per page."""
 
-    def visible(get_color) -> bool:
-        if not get_color(path, *(ctypes.byref(v) for v in rgba)):
+    def __init__(self):
+        self.fill_mode, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.modes = (ctypes.byref(self.fill_mode), ctypes.byref(self.stroke))
+        self.rgba = [ctypes.c_uint() for _ in range(4)]
+        self.rgba_refs = [ctypes.byref(v) for v in self.rgba]
+
+    def visible(self, path) -> tuple[bool, bool]:
+        """(filled, stroked), counting only paint that differs from white paper."""
+        if not pdfium_c.FPDFPath_GetDrawMode(path, *self.modes):
+            return True, True  # unknown: count it, as before
+        filled = self.fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and self._shows(pdfium_c.FPDFPageObj_GetFillColor, path)
+        stroked = bool(self.stroke.value) and self._shows(pdfium_c.FPDFPageObj_GetStrokeColor, path)
+        return filled, stroked
+
+    def _shows(self, get_color, path) -> bool:
+        if not get_color(path, *self.rgba_refs):
             return True
-        r, g, b, a = (v.value for v in rgba)
+        r, g, b, a = (v.value for v in self.rgba)
         return a > 0 and min(r, g, b) < 235
-
-    filled = fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and visible(pdfium_c.FPDFPageObj_GetFillColor)
-    stroked = bool(stroke.value) and visible(pdfium_c.FPDFPageObj_GetStrokeColor)
-    return filled, stroked
 
 
 def _segments(path, height: float) -> list[dict] | None:
