@@ -171,11 +171,15 @@ def _tokens(chars: list[dict]) -> list[Token]:
 
 def _add_token(tokens: list[Token], part: list[dict]) -> None:
     text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
-    if text:
-        confidences = [c["confidence"] for c in part if c.get("confidence") is not None]  # OCR words
-        tokens.append(Token(text, min(c["x0"] for c in part), min(c["top"] for c in part),
-                            max(c["x1"] for c in part), max(c["bottom"] for c in part),
-                            confidence=min(confidences) if confidences else None))
+    if not text:
+        return
+    first = part[0]
+    x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
+    for c in part[1:]:
+        x0, top = min(x0, c["x0"]), min(top, c["top"])
+        x1, bottom = max(x1, c["x1"]), max(bottom, c["bottom"])
+    confidences = [c["confidence"] for c in part if c.get("confidence") is not None]  # OCR words
+    tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
 
 
 def text_by_position(chars: list[dict]) -> str:
@@ -441,8 +445,10 @@ def _is_group(head: list[Token], tokens: list[Token]) -> bool:
     if "办理结果" in _text(head):
         return True
     right = max(t.x1 for t in head)
-    return any(t.x0 >= right - 1 and any(abs(t.middle - h.middle) <= 0.8 * (h.bottom - h.top) for h in head)
-               for t in tokens if t not in head)
+    own = {id(t) for t in head}
+    return any(t.x0 >= right - 1 and id(t) not in own
+               and any(abs(t.middle - h.middle) <= 0.8 * (h.bottom - h.top) for h in head)
+               for t in tokens)
 
 
 def _text(tokens: list[Token]) -> str:
