@@ -167,7 +167,10 @@ class PortalSpider(scrapy.Spider):
         anchors = selector.css("a[href], area[href]")
         requests = list(self.follow_links(anchors, base_url, response.url, context, hops, listing_pages))
         yield from requests
-        if "jpage" not in response.meta and not any(r.meta.get(DOCUMENT_META) for r in requests):
+        # A page whose own title names a report and that links no report file may be the report:
+        # only then is it parsed again for its article (a listing or a column page never is).
+        if ("jpage" not in response.meta and not any(r.meta.get(DOCUMENT_META) for r in requests)
+                and assess_report([evidence_title], [page_title], response.url).is_report):
             yield from self.page_as_report(response, body, content_type, page_title)
         # Hanweb (大汉) listings: the links are CDATA in <record>s, more come from dataproxy.jsp.
         # Records of a dataproxy answer are relative to the listing page that asked.
