@@ -76,6 +76,8 @@ NEGATIVE = re.compile(
     r"工作要点|要点|考核|评估|评议|测评|通知|通报|指南|目录|制度|规定|办法|方案|计划|意见|解读|"
     r"决算|预算|统计年报|申请表|答复|征集|培训|会议|新闻|动态|公示|公告|模板|样本|说明"
 )
+# Subjects whose own "年度报告" is not the 政府信息公开 one.
+OTHER_SUBJECT = re.compile(r"预算|决算|企业年度报告|企业年报|年检|社会责任|环境信息")
 YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 NEUTRAL_NAME = re.compile(r"^(?:附件\s*\d*|下载|点击下载|附件下载|查看附件|原文|全文|pdf|word|doc|docx)$", re.I)
 
@@ -153,7 +155,7 @@ def classify_link(url: str, text: str = "", title: str = "", page_url: str = "")
     if url_extension(url) in ASSET_EXTENSIONS:
         return LinkKind.SKIP
     words = f"{text} {title}".strip()
-    if PAGINATION_TEXT.match(text or "") and text.strip() not in ("",):
+    if is_pagination_text(text):
         if not text.strip().isdigit() or _same_listing(url, page_url):
             return LinkKind.PAGINATION
     if page_url and PAGINATION_URL.search(parts.path + ("?" + parts.query if parts.query else "")):
@@ -171,17 +173,9 @@ def classify_link(url: str, text: str = "", title: str = "", page_url: str = "")
     return LinkKind.SKIP
 
 
-# TRS WCM listings write their pager in JavaScript: createPageHTML(pages, current, "index", "html").
-CREATE_PAGE_HTML = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
-
-
-def script_pagination(html_text: str, page_url: str, limit: int = 30) -> list[str]:
-    """Listing pages announced only by a pager script (TRS ``createPageHTML``): index_1.html…"""
-    match = CREATE_PAGE_HTML.search(html_text)
-    if match is None:
-        return []
-    pages, _current, stem, extension = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
-    return [urljoin(page_url, f"{stem}_{n}.{extension}") for n in range(1, min(pages, limit + 1))]
+def is_pagination_text(text: str) -> bool:
+    """Link text that names another page of the same listing: 下一页, 尾页, », a page number."""
+    return bool(text and text.strip() and PAGINATION_TEXT.match(text))
 
 
 def link_priority(text: str) -> int:
@@ -277,8 +271,11 @@ def _negative(text: str) -> str | None:
 
     Before a report name a negative word is part of the body's name
     (卫生和计划生育委员会…年度报告); after it, it is the document type
-    (…年度报告的通知, …年度报告考核结果).
+    (…年度报告的通知, …年度报告考核结果). A bare 年度报告 about another subject
+    (部门预算, 统计, 企业年报) is that subject's report, not ours, wherever the word stands.
     """
+    if not STRONG.search(text) and WEAK.search(text) and (topic := OTHER_SUBJECT.search(text)):
+        return topic.group(0)
     match = STRONG.search(text) or WEAK.search(text)
     if match is None:
         found = NEGATIVE.search(text)

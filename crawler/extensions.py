@@ -2,8 +2,10 @@
 
 Status: "blocked" when an anti-bot wall was met, "failed" when not one page
 could be fetched (DNS, refused, timeout, 5xx at the door), "empty" when pages
-came but no report did, else "ok". The counts come from the crawler's stats,
-which the spider and the pipelines keep.
+came but no report did, else "ok". ``regressed`` is set when a run that went to
+its end found fewer reports than the portal's previous run (a redesign that broke
+discovery, the most common silent failure). The counts come from the crawler's
+stats, which the spider and the pipelines keep.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ class PortalVerdict:
         row["errors_by_kind"] = errors_by_kind
         row["status"], row["reason"] = self.judge(spider, row, reason)
         try:
+            previous = self.journal.previous_reports(spider.portal.id, self.crawl_id)
+        except sqlite3.Error:
+            previous = None
+        row["previous_reports"] = previous
+        row["regressed"] = int(previous is not None and reason == "finished" and row["reports_found"] < previous)
+        try:
             self.journal.record_portal(self.crawl_id, spider.portal.id, **row)
         except sqlite3.Error as error:
             # A full or read-only disk: the run ends as a storage failure, said once by the CLI.
@@ -52,7 +60,8 @@ class PortalVerdict:
                 f"  {spider.portal.id}: {row['status']}"
                 f"{' (' + row['reason'] + ')' if row['reason'] else ''}: {row['reports_found']} reports "
                 f"({row['new']} new, {row['unchanged']} unchanged, {row['changed']} changed), "
-                f"{row['pages_fetched']} pages, {row['errors']} errors",
+                f"{row['pages_fetched']} pages, {row['errors']} errors"
+                f"{f', REGRESSED (previous run: {previous})' if row['regressed'] else ''}",
                 file=sys.stderr,
             )
 

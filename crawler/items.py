@@ -1,4 +1,5 @@
-"""What the spider hands the pipelines: a fetched document, or a URL that gave none."""
+"""What the spider hands the pipelines: a fetched document, one more page linking it,
+or a URL that gave none."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class DocumentItem:
     link_text: str | None = None
     page_title: str | None = None
     http_status: int | None = None
+    redirects: list[str] | None = None  # every URL requested from url to final_url, when redirected
+    published: str | None = None  # YYYY-MM-DD the portal gives (crawler.dates)
+    published_from: str | None = None  # listing / page / meta / url
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
@@ -34,6 +38,23 @@ class DocumentItem:
     size: int | None = None
     created: bool = False
     outcome: str | None = None
+
+
+@dataclass
+class SightingItem:
+    """Another page of the crawl linking a URL already requested for an original.
+
+    JournalPipeline records it as a source row of its own (the original, outcome and
+    validators of that URL's fetch in this crawl), so a report linked from N pages has N rows.
+    """
+
+    portal: str
+    url: str
+    page_url: str | None
+    link_text: str | None
+    page_title: str | None
+    published: str | None = None
+    published_from: str | None = None
 
 
 @dataclass

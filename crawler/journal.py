@@ -23,6 +23,8 @@ from crawler.config import Portal
 OUTCOMES = ("new", "unchanged", "changed")
 
 CRAWL_COUNTS = (
+    "requests",
+    "bytes_transferred",
     "pages_fetched",
     "reports_found",
     "new",
@@ -32,7 +34,9 @@ CRAWL_COUNTS = (
     "portals_failed",
     "portals_empty",
 )
-PORTAL_COUNTS = ("pages_fetched", "reports_found", "new", "unchanged", "changed", "errors")
+# Counts kept in the crawler's stats as nianbao/<name>: requests and bytes_transferred
+# are what went over the wire (crawler.middlewares.TransferStatsMiddleware).
+PORTAL_COUNTS = ("requests", "bytes_transferred", "pages_fetched", "reports_found", "new", "unchanged", "changed", "errors")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ TABLES: dict[str, TableSpec] = {
             "portal": str,
             "status": str,  # ok / empty / failed / blocked
             "reason": str,
+            "regressed": int,  # 1 when it found fewer reports than in its previous run
+            "previous_reports": int,  # reports found in that previous run
             **{name: int for name in PORTAL_COUNTS},
             "errors_by_kind": str,
         },
@@ -105,10 +111,13 @@ TABLES: dict[str, TableSpec] = {
             "filename": str,
             "size": int,
             "content_key": str,
+            "published": str,  # YYYY-MM-DD the portal gives for this report, or null
+            "published_from": str,  # where that date was read: listing / page / meta / url
+            "redirects": str,  # JSON list: every URL requested on the way from url to final_url
             "fetched_at": str,
         },
         pk="id",
-        indexes=(("url",), ("sha256",)),
+        indexes=(("url",), ("final_url",), ("sha256",)),
     ),
     # A URL that gave no original.
     "fetch_errors": TableSpec(
@@ -143,6 +152,8 @@ def create_tables(db: sqlite_utils.Database, tables: dict[str, TableSpec]) -> No
             for column, kind in spec.columns.items():
                 if column not in have:
                     db[name].add_column(column, kind)
+            for columns in spec.indexes:
+                db[name].create_index(list(columns), if_not_exists=True)
             continue
         db[name].create(spec.columns, pk=spec.pk)
         for columns in spec.indexes:
@@ -214,12 +225,31 @@ class Journal:
             row["errors_by_kind"] = json.dumps(row["errors_by_kind"], ensure_ascii=False, sort_keys=True)
         self.db["portal_runs"].insert(row, replace=True)
 
+    def previous_reports(self, portal: str, crawl_id: int) -> int | None:
+        """Reports the portal's last completed run before ``crawl_id`` found (None: no such run)."""
+        rows = self.db.query(
+            "select reports_found from portal_runs where portal = ? and crawl_id < ? "
+            "and status in ('ok', 'empty') order by crawl_id desc limit 1",
+            [portal, crawl_id],
+        )
+        row = next(iter(rows), None)
+        return None if row is None else row["reports_found"] or 0
+
     def last_source(self, url: str) -> dict | None:
         """The newest fetch of ``url`` (for If-None-Match / If-Modified-Since and the outcome)."""
         rows = self.db.query(
             "select sha256, etag, last_modified, fetched_at, size, content_type, filename, content_key from sources "
             "where url = ? order by id desc limit 1",
             [url],
+        )
+        return next(iter(rows), None)
+
+    def validators_for(self, url: str) -> dict | None:
+        """The newest ETag / Last-Modified seen for ``url``, as a link or as where a redirect led."""
+        rows = self.db.query(
+            "select etag, last_modified from sources where (url = ? or final_url = ?) "
+            "and (etag is not null or last_modified is not null) order by id desc limit 1",
+            [url, url],
         )
         return next(iter(rows), None)
 

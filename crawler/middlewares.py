@@ -6,6 +6,9 @@
   challenge pages), fail that request as ``Blocked`` and stop asking the portal.
 * BackoffRetryMiddleware — Scrapy's retry, with exponential backoff and
   ``Retry-After`` honoured.
+* TransferStatsMiddleware — what really went over the wire (requests sent, body
+  bytes received), next to the downloader, so pages the HTTP cache revalidated
+  count as the 304 they were.
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ class SkippedAfterBlock(IgnoreRequest):
 
 
 class ConditionalRequestMiddleware:
-    """Make document requests (and pages kept as web-page reports) conditional on the
-    journal's last fetch of the same URL.
+    """Make document requests (and pages that served an original) conditional on the journal.
 
-    A 304 then reaches the spider (``handle_httpstatus_list``) and is recorded as
-    "unchanged" without transferring the body again.
+    Every hop of a redirect chain asks with the validators last seen for its own URL
+    (a link, or where a redirect led), so an unchanged original behind any number of
+    redirects comes back as a 304. A 304 reaches the spider (``handle_httpstatus_list``)
+    and is recorded as "unchanged" without the body. Ordinary pages are the HTTP
+    cache's business (crawler.cache).
     """
 
     def __init__(self, journal):
@@ -58,20 +63,21 @@ class ConditionalRequestMiddleware:
 
     def process_request(self, request, spider=None):
         document, page = request.meta.get(DOCUMENT_META), request.meta.get(PAGE_META)
-        if not (document or page) or "nianbao_previous" in request.meta:
+        if not (document or page):
             return None
-        key = request.meta.get("nianbao_url", request.url)
-        previous = self.journal.last_source(key)
-        if page and not previous:
-            return None  # a page is asked for whole, unless it is a report we hold (a web-page report)
-        request.meta["nianbao_previous"] = previous
-        statuses = set(request.meta.get("handle_httpstatus_list", ())) | {304}
-        request.meta["handle_httpstatus_list"] = sorted(statuses)
-        if previous:
-            if previous.get("etag"):
-                request.headers["If-None-Match"] = previous["etag"]
-            if previous.get("last_modified"):
-                request.headers["If-Modified-Since"] = previous["last_modified"]
+        validators = self.journal.validators_for(request.url)
+        if "nianbao_previous" not in request.meta:
+            previous = self.journal.last_source(request.meta.get("nianbao_url", request.url))
+            if page and not previous and not validators:
+                return None
+            request.meta["nianbao_previous"] = previous
+            statuses = set(request.meta.get("handle_httpstatus_list", ())) | {304}
+            request.meta["handle_httpstatus_list"] = sorted(statuses)
+        if validators:
+            if validators.get("etag"):
+                request.headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                request.headers["If-Modified-Since"] = validators["last_modified"]
         return None
 
 
@@ -142,6 +148,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay > 0:
             self.crawler.stats.inc_value("nianbao/retry_wait_seconds", delay)
             await asyncio.sleep(delay)
+
+
+class TransferStatsMiddleware:
+    """Count the requests sent and the body bytes that came back (``nianbao/requests``,
+    ``nianbao/bytes_transferred``, ``nianbao/not_modified``)."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response, spider=None):
+        if "cached" not in response.flags:
+            self.stats.inc_value("nianbao/requests")
+            self.stats.inc_value("nianbao/bytes_transferred", len(response.body or b""))
+            if response.status == 304:
+                self.stats.inc_value("nianbao/not_modified")
+        return response
 
 
 def retry_after(value: bytes | None, cap: float) -> float | None:

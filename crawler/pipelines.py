@@ -8,6 +8,7 @@ never touches bytes. They share the run's archive/journal (crawler.resources).
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 
@@ -15,7 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError
-from crawler.items import DocumentItem, FetchErrorItem, RestoreItem
+from crawler.items import DocumentItem, FetchErrorItem, RestoreItem, SightingItem
 from crawler.resources import archive_for, data_dir_of, journal_for
 
 logger = logging.getLogger(__name__)
@@ -83,11 +84,14 @@ class ArchivePipeline:
 
 
 class JournalPipeline:
-    """Record every document fetch (with its outcome) and every failure in the journal.
+    """Record every document fetch (with its outcome), every further page linking it, and
+    every failure in the journal.
 
     Outcome of a fetch, per URL: "unchanged" when a 304 came back or the bytes
     hash as at that URL's last fetch; "changed" when the URL had other bytes
-    before; "new" when the URL was never fetched.
+    before; "new" when the URL was never fetched. A sighting (SightingItem) gets a
+    row like its URL's fetch, with its own page; one that arrives before the fetch
+    waits for it, and is dropped with it when the fetch gives no original.
     """
 
     def __init__(self, journal, stats, crawl_id: int, crawler=None):
@@ -95,6 +99,8 @@ class JournalPipeline:
         self.stats = stats
         self.crawl_id = crawl_id
         self.crawler = crawler
+        self.fetched: dict[str, dict] = {}  # URL → the source row of its fetch in this crawl
+        self.waiting: dict[str, list[SightingItem]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -105,6 +111,8 @@ class JournalPipeline:
         try:
             if isinstance(item, DocumentItem):
                 self.record_document(item)
+            elif isinstance(item, SightingItem):
+                self.record_sighting(item)
             elif isinstance(item, FetchErrorItem):
                 self.record_error(item)
         except sqlite3.OperationalError as error:
@@ -133,16 +141,19 @@ class JournalPipeline:
             item.outcome = "unchanged"
         else:
             item.outcome = "changed"
-        self.journal.record_source(
+        row = dict(
             crawl_id=self.crawl_id,
             portal=item.portal,
             outcome=item.outcome,
             sha256=item.sha256,
             url=item.url,
             final_url=item.final_url,
+            redirects=json.dumps(item.redirects, ensure_ascii=False) if item.redirects else None,
             page_url=item.page_url,
             link_text=item.link_text,
             page_title=item.page_title,
+            published=item.published,
+            published_from=item.published_from,
             http_status=item.http_status,
             etag=item.etag,
             last_modified=item.last_modified,
@@ -151,8 +162,29 @@ class JournalPipeline:
             size=item.size,
             content_key=item.content_key or (item.previous or {}).get("content_key"),
         )
+        self.journal.record_source(**row)
         self.stats.inc_value(f"nianbao/{item.outcome}")
         self.stats.inc_value("nianbao/reports_found")
+        self.fetched[item.url] = row
+        for sighting in self.waiting.pop(item.url, []):
+            self.record_sighting(sighting)
+
+    def record_sighting(self, item: SightingItem) -> None:
+        fetch = self.fetched.get(item.url)
+        if fetch is None:
+            self.waiting.setdefault(item.url, []).append(item)
+            return
+        self.journal.record_source(
+            **{
+                **fetch,
+                "page_url": item.page_url,
+                "link_text": item.link_text,
+                "page_title": item.page_title,
+                "published": item.published or fetch["published"],
+                "published_from": item.published_from if item.published else fetch["published_from"],
+            }
+        )
+        self.stats.inc_value("nianbao/sightings")
 
     def record_error(self, item: FetchErrorItem) -> None:
         self.journal.record_error(

@@ -53,19 +53,33 @@ def run_crawl(
     """Crawl ``portals`` (blocking, in a child process) and return the run's summary.
 
     A portal that cannot be reached is recorded as failed with its reason; the
-    run still completes. Returns::
+    run still completes. Returns (and writes to ``DATA/last-crawl.json``)::
 
-        {"crawl_id", "portals", "portals_failed", "portals_empty", "pages_fetched",
-         "reports_found", "new", "unchanged", "changed", "errors",
-         "errors_by_kind": {kind: n}, "per_portal": {id: {status, reason, counts…}},
-         "requests", "bytes_downloaded", "interrupted"}
+        {"crawl_id", "status", "portals", "portals_failed", "portals_empty",
+         "portals_regressed": [ids], "requests", "bytes_transferred", "pages_fetched",
+         "reports_found", "new", "unchanged", "changed", "errors", "requests_per_report",
+         "errors_by_kind": {kind: n}, "bytes_downloaded",
+         "per_portal": {id: {status, reason, regressed, previous_reports, counts…}}, "interrupted"}
 
+    ``requests`` and ``bytes_transferred`` count what went over the wire (a 304 is a
+    request and 0 bytes); ``bytes_downloaded`` is the document bytes archived.
     ``interrupted`` is true when Ctrl-C stopped the run early (what was fetched is
     kept and journalled). Raises StorageError when DATA could not take what was fetched.
     """
     summary, interrupted = in_child(_crawl, list(portals), Path(data_dir), config_label, dict(settings or {}), progress)
     summary["interrupted"] = interrupted
+    write_summary(Path(data_dir) / LAST_CRAWL, summary)
     return summary
+
+
+LAST_CRAWL = "last-crawl.json"
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    """The run's summary as JSON for machines (monitoring, cron mail), written atomically."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, path)
 
 
 def run_repair(targets: dict[str, list[tuple[str, Portal]]], data_dir: Path, settings: dict | None = None) -> dict[str, str]:
@@ -177,6 +191,7 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
     journal = journal_for(data_dir)
     crawl_id = journal.begin_crawl(config_label, portals)
     run_settings = {
+        "HTTPCACHE_DIR": str((data_dir / "cache" / "http").resolve()),
         **settings,
         "NIANBAO_DATA_DIR": str(data_dir.resolve()),
         "NIANBAO_CRAWL_ID": crawl_id,
@@ -211,7 +226,7 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
     rows = {row["portal"]: row for row in journal.db.query("select * from portal_runs where crawl_id = ?", [crawl_id])}
     totals = {key: 0 for key in PORTAL_COUNTS}
     errors_by_kind: dict[str, int] = {}
-    requests = bytes_downloaded = 0
+    bytes_downloaded = 0
     for portal in portals:
         row = rows.get(portal.id)
         if row is None:
@@ -226,27 +241,28 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
         entry.update(
             status=row["status"],
             reason=row.get("reason"),
+            regressed=bool(row.get("regressed")),
+            previous_reports=row.get("previous_reports"),
             errors_by_kind=kinds,
-            requests=stats.get("downloader/request_count", 0),
             bytes_downloaded=stats.get("nianbao/bytes_downloaded", 0),
-            response_bytes=stats.get("downloader/response_bytes", 0),
         )
         per_portal[portal.id] = entry
         for key in PORTAL_COUNTS:
             totals[key] += entry[key]
         for kind, count in kinds.items():
             errors_by_kind[kind] = errors_by_kind.get(kind, 0) + count
-        requests += entry["requests"]
         bytes_downloaded += entry["bytes_downloaded"]
 
     summary = {
         "crawl_id": crawl_id,
+        "status": status,
         "portals": len(portals),
         "portals_failed": sum(1 for e in per_portal.values() if e["status"] in ("failed", "blocked")),
         "portals_empty": sum(1 for e in per_portal.values() if e["status"] == "empty"),
+        "portals_regressed": sorted(name for name, e in per_portal.items() if e["regressed"]),
         **totals,
+        "requests_per_report": round(totals["requests"] / totals["reports_found"], 2) if totals["reports_found"] else None,
         "errors_by_kind": errors_by_kind,
-        "requests": requests,
         "bytes_downloaded": bytes_downloaded,
         "per_portal": per_portal,
     }
@@ -258,7 +274,7 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
 def _repair(targets: dict[str, list[tuple[str, Portal]]], data_dir: Path, settings: dict) -> dict[str, str]:
     from crawler.spiders.repair import RepairSpider
 
-    run_settings = {**settings, "NIANBAO_DATA_DIR": str(data_dir.resolve())}
+    run_settings = {**settings, "HTTPCACHE_ENABLED": False, "NIANBAO_DATA_DIR": str(data_dir.resolve())}
     process = _new_process(run_settings)
     by_portal: dict[str, tuple[Portal, dict[str, list[str]]]] = {}
     for sha256, sources in targets.items():

@@ -59,7 +59,12 @@ BASE_SETTINGS: dict = {
     "DEPTH_LIMIT": 0,  # the spider counts its own hops (pagination is free)
     "COOKIES_ENABLED": True,
     "REFERER_ENABLED": True,
-    "HTTPCACHE_ENABLED": False,
+    # Pages are revalidated through Scrapy's HTTP cache (crawler.cache); run_crawl sets HTTPCACHE_DIR.
+    "HTTPCACHE_ENABLED": True,
+    "HTTPCACHE_POLICY": "crawler.cache.RevalidatingPolicy",
+    "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+    "HTTPCACHE_GZIP": True,
+    "HTTPCACHE_EXPIRATION_SECS": 0,
     "DOWNLOADER_MIDDLEWARES": {
         # After the offsite check (50): only http(s), only public addresses (SSRF).
         "crawler.address_policy.AddressPolicyMiddleware": 60,
@@ -68,6 +73,8 @@ BASE_SETTINGS: dict = {
         # Closer to the downloader than retry: a wall is seen before it is retried.
         "crawler.middlewares.BlockedDetectionMiddleware": 560,
         "crawler.middlewares.ConditionalRequestMiddleware": 570,
+        # Next to the downloader, after the HTTP cache (900): only what went over the wire.
+        "crawler.middlewares.TransferStatsMiddleware": 950,
     },
     "ITEM_PIPELINES": {
         "crawler.pipelines.SamePagePipeline": 50,

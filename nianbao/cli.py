@@ -113,11 +113,22 @@ def print_crawl_summary(summary: dict) -> None:
             )}
         )
     )
+    per_report = summary.get("requests_per_report")
+    click.echo(
+        f"  {summary.get('requests', 0)} requests"
+        f"{f' ({per_report} per report found)' if per_report is not None else ''}, "
+        f"{summary.get('bytes_transferred', 0):,} bytes transferred"
+    )
     for portal_id, portal in sorted(summary.get("per_portal", {}).items()):
         status = portal.get("status", "ok")
         if status != "ok":
             reason = portal.get("reason") or ""
             click.echo(f"  {portal_id}: {status.upper()} {reason}".rstrip())
+        if portal.get("regressed"):
+            click.echo(
+                f"  {portal_id}: REGRESSED: {portal.get('reports_found', 0)} reports, "
+                f"{portal.get('previous_reports')} in its previous run (did the portal change?)"
+            )
     if summary.get("errors_by_kind"):
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["errors_by_kind"].items()))
         click.echo(f"  errors by kind: {kinds}")

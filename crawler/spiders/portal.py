@@ -21,6 +21,8 @@ because Scrapy's LinkExtractor drops .pdf/.doc links (IGNORED_EXTENSIONS).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
@@ -51,6 +53,7 @@ from scrapy_playwright.page import PageMethod
 
 from archive import sniff, webpage
 from crawler.address_policy import RefusedAddress
+from crawler import dates
 from crawler.discovery import (
     LinkKind,
     assess_report,
@@ -59,22 +62,56 @@ from crawler.discovery import (
     content_disposition_filename,
     hanweb_records,
     is_neutral_name,
+    is_pagination_text,
     jpage_ranges,
     jpage_setup,
     jpage_url,
     link_priority,
-    script_pagination,
     soft_404_reason,
     url_filename,
     viewer_target,
 )
-from crawler.items import DocumentItem, FetchErrorItem
+from crawler.items import DocumentItem, FetchErrorItem, SightingItem
+from crawler.listings import attribute_links, json_listing, postback_pages
 from crawler.middlewares import DOCUMENT_META, PAGE_META, Blocked, SkippedAfterBlock
+from crawler.scripts import run_listing_scripts
 
 logger = logging.getLogger(__name__)
 
 def _text(value: str | None) -> str:
     return " ".join((value or "").split())
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as found on a page: where it goes, what it says, and the listing item around it."""
+
+    url: str
+    text: str = ""
+    title: str = ""
+    item_text: str = ""  # the <li>/<tr> holding the link (its date), or an API item's date
+
+
+CLICKABLE = "a, area, [onclick], [data-url], [data-href], [data-link], [data-file], [data-path], [data-download]"
+LISTING_ITEM = "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
+
+
+def page_links(selector, base_url: str):
+    """Every link of a page: hrefs, and targets held in onclick / ``javascript:`` / data-* attributes."""
+    for element in selector.css(CLICKABLE):
+        attributes = element.attrib
+        href = (attributes.get("href") or "").strip()
+        urls = attribute_links(attributes, base_url)
+        if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            urls.insert(0, urljoin(base_url, href))
+        if not urls:
+            continue
+        text = _text(element.xpath("string()").get())
+        title = _text(attributes.get("title"))
+        item = element.xpath(LISTING_ITEM)
+        item_text = _text(item[0].xpath("string()").get()) if item else ""
+        for url in dict.fromkeys(urls):
+            yield Link(url, text, title, item_text)
 
 
 class PortalSpider(scrapy.Spider):
@@ -88,6 +125,11 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = list(portal.allowed_domains)
         self.first_error: str | None = None
         self.blocked_reason: str | None = None
+        self.documents: set[str] = set()  # original URLs requested in this crawl
+        self.sightings: set[tuple[str, str]] = set()  # (original URL, page URL) recorded
+        self.postbacks: set[tuple] = set()  # ASP.NET pager postbacks sent
+        self.pages: set[str] = set()  # page URLs requested from links
+        self.waiting_sightings: dict[str, list] = {}  # page URL → further links to it, should it be an original
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -105,7 +147,8 @@ class PortalSpider(scrapy.Spider):
         for url in self.portal.start_urls:
             yield self.page_request(url, hops=0, link_text="(start)")
 
-    def page_request(self, url: str, hops: int, listing_pages: int = 0, link_text: str = "", page_url=None, page_title=None):
+    def page_request(self, url: str, hops: int, listing_pages: int = 0, link_text: str = "", page_url=None,
+                     page_title=None, listed: str | None = None, callback=None):
         meta = {
             PAGE_META: True,
             "hops": hops,
@@ -113,23 +156,30 @@ class PortalSpider(scrapy.Spider):
             "link_text": link_text,
             "page_url": page_url,
             "page_title": page_title,
+            "listed": listed,  # the date the listing gave this page's link
         }
-        if self.portal.render:
+        if self.portal.render and callback is None:
             meta["playwright"] = True
-            # Listings are often filled by a fetch() after "load": wait until the network settles.
+            meta["dont_cache"] = True  # a rendered page is the browser's, not the HTTP cache's
+            # Listings are often filled by a fetch() after "load": wait until the network settles,
+            # and note the JSON the page loads (a listing API to read ourselves).
             meta["playwright_page_methods"] = [PageMethod("wait_for_load_state", "networkidle")]
+            meta["nianbao_json"] = loaded = []
+            meta["playwright_page_event_handlers"] = {"response": partial(_note_json, loaded)}
         return scrapy.Request(
-            url, callback=self.parse_page, errback=self.on_error, meta=meta, priority=link_priority(link_text)
+            url, callback=callback or self.parse_page, errback=self.on_error, meta=meta, priority=link_priority(link_text)
         )
 
-    def document_request(self, url: str, link_text: str, page_url: str, page_title: str, verdict):
+    def document_request(self, url: str, link_text: str, page_url: str, page_title: str, verdict, published):
         meta = {
             DOCUMENT_META: True,
+            "dont_cache": True,  # originals are kept by the archive, asked for by the journal's validators
             "nianbao_url": url,
             "link_text": link_text,
             "page_url": page_url,
             "page_title": page_title,
             "verdict": verdict,
+            "published": published,
         }
         # Documents before pages: finding reports early matters more than breadth.
         return scrapy.Request(url, callback=self.parse_document, errback=self.on_error, meta=meta, priority=10)
@@ -137,10 +187,12 @@ class PortalSpider(scrapy.Spider):
     # -- pages --------------------------------------------------------------------------
 
     def parse_page(self, response):
-        if response.status == 304:  # a web-page report we hold, not modified
-            item = self.new_item(response, response.url)
+        if response.status == 304:  # an original we hold, asked for as a page, not modified
+            item = self.new_item(response, self.requested_url(response))
             item.not_modified, item.previous = True, response.meta.get("nianbao_previous")
             yield item
+            self.documents.add(item.url)
+            yield from self.waiting_sightings.pop(item.url, [])
             return
         body = response.body or b""
         sniffed = sniff(body[:65536] if len(body) > 65536 else body, url_filename(response.url))
@@ -150,6 +202,9 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("nianbao/pages_fetched")
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"["):
+            yield from self.parse_api(response)
+            return
         if content_type and not any(t in content_type for t in ("html", "xml", "text")) and sniffed.format != "html":
             return
         text, _ = webpage.decode_html(body, content_type)
@@ -163,26 +218,33 @@ class PortalSpider(scrapy.Spider):
         hops = response.meta.get("hops", 0)
         listing_pages = response.meta.get("listing_pages", 0)
         evidence_title = heading or page_title
+        found_on = PageDates(text, response)
 
-        anchors = selector.css("a[href], area[href]")
-        requests = list(self.follow_links(anchors, base_url, response.url, context, hops, listing_pages))
+        requests = list(self.follow_links(page_links(selector, base_url), response.url, context, hops, listing_pages, found_on))
         yield from requests
         # A page whose own title names a report and that links no report file may be the report:
         # only then is it parsed again for its article (a listing or a column page never is).
         if ("jpage" not in response.meta and not any(r.meta.get(DOCUMENT_META) for r in requests)
                 and assess_report([evidence_title], [page_title], response.url).is_report):
-            yield from self.page_as_report(response, body, content_type, page_title)
+            yield from self.page_as_report(response, body, content_type, page_title, found_on)
         # Hanweb (大汉) listings: the links are CDATA in <record>s, more come from dataproxy.jsp.
         # Records of a dataproxy answer are relative to the listing page that asked.
         record_base = (response.meta.get("page_url") or base_url) if "jpage" in response.meta else base_url
         for fragment in hanweb_records(text):
-            anchors = Selector(text=fragment).css("a[href], area[href]")
-            yield from self.follow_links(anchors, record_base, response.url, context, hops, listing_pages)
+            links = page_links(Selector(text=fragment), record_base)
+            yield from self.follow_links(links, response.url, context, hops, listing_pages, found_on)
         yield from self.jpage_requests(text, response, hops, evidence_title)
+        yield from self.postback_requests(text, response, hops, evidence_title, selector)
 
         if listing_pages == 0:
-            for url in script_pagination(text, response.url, self.max_listing_pages):
+            # Pager and listing scripts, run in a sandbox: the pages, APIs and links they lead to.
+            found = run_listing_scripts(text, response.url, self.max_listing_pages)
+            for url in found.pages:
                 yield self.page_request(url, hops, 1, "(pager script)", response.url, evidence_title)
+            scripted = [Link(url, link_text) for url, link_text in found.links]
+            yield from self.follow_links(scripted, response.url, context, hops, listing_pages, found_on)
+            for url in dict.fromkeys([*found.apis, *(response.meta.get("nianbao_json") or [])]):
+                yield self.page_request(url, hops, 0, "(listing API)", response.url, evidence_title, callback=self.parse_page)
 
         # Listings are often framed: follow frames as part of the page.
         if hops < self.max_depth:
@@ -192,30 +254,108 @@ class PortalSpider(scrapy.Spider):
                     url = urldefrag(safe_url_string(urljoin(base_url, src)))[0]
                     yield self.page_request(url, hops + 1, 0, "(frame)", response.url, evidence_title)
 
-    def follow_links(self, anchors, base_url: str, page_url: str, context: list[str], hops: int, listing_pages: int):
-        """Request what each anchor leads to: report attachments, pagination, pages towards the 年报 column."""
+    def parse_api(self, response):
+        """A JSON listing API's answer: its items are links, its page count gives the other pages."""
+        meta = response.meta
+        text, _ = webpage.decode_html(response.body or b"", response.headers.get(b"Content-Type", b"").decode("latin-1"))
+        listing = json_listing(text, response.url, self.max_listing_pages)
+        if listing is None:
+            return
+        self.crawler.stats.inc_value("nianbao/api_pages")
+        context = [meta.get("page_title") or "", ""]
+        hops, listing_pages = meta.get("hops", 0), meta.get("listing_pages", 0)
+        links = [Link(item.url, item.title, "", item.date) for item in listing.items]
+        yield from self.follow_links(links, response.url, context, hops, listing_pages, PageDates("", response))
+        if listing_pages == 0:
+            for number, url in enumerate(listing.pages, start=1):
+                yield self.page_request(url, hops, number, "(listing API page)", meta.get("page_url"),
+                                        meta.get("page_title"), callback=self.parse_page)
+
+    def follow_links(self, links, page_url: str, context: list[str], hops: int, listing_pages: int, found_on):
+        """Request what each link leads to: report attachments, pagination, pages towards the 年报 column."""
         evidence_title = context[0] or context[1]
-        for anchor in anchors:
-            href = (anchor.attrib.get("href") or "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                continue
-            url = urldefrag(safe_url_string(urljoin(base_url, href)))[0]
-            link_text = _text(anchor.xpath("string()").get())
-            title = _text(anchor.attrib.get("title"))
+        for link in links:
+            url = urldefrag(safe_url_string(link.url))[0]
             url = viewer_target(url) or url
-            kind = classify_link(url, link_text, title, page_url)
+            kind = classify_link(url, link.text, link.title, page_url)
             if kind is LinkKind.ATTACHMENT:
-                verdict = assess_report([link_text, title], context, url)
+                verdict = assess_report([link.text, link.title], context, url)
                 if verdict.is_report:
-                    yield self.document_request(url, link_text or title, page_url, evidence_title, verdict)
+                    yield from self.document_link(url, link, page_url, evidence_title, verdict, found_on)
                 else:
                     self.crawler.stats.inc_value("nianbao/attachments_skipped")
-                    logger.debug("skip %s (%s): %s", url, link_text, verdict.reason)
+                    logger.debug("skip %s (%s): %s", url, link.text, verdict.reason)
             elif kind is LinkKind.PAGINATION:
                 if listing_pages < self.max_listing_pages:
-                    yield self.page_request(url, hops, listing_pages + 1, link_text, page_url, evidence_title)
+                    yield self.page_request(url, hops, listing_pages + 1, link.text, page_url, evidence_title)
             elif kind is LinkKind.NAVIGATE and hops < self.max_depth:
-                yield self.page_request(url, hops + 1, 0, link_text or title, page_url, evidence_title)
+                if url in self.pages:
+                    yield from self.page_seen_again(url, link, page_url, evidence_title, found_on)
+                    continue
+                self.pages.add(url)
+                listed = dates.listing_date(link.item_text)
+                yield self.page_request(url, hops + 1, 0, link.text or link.title, page_url, evidence_title,
+                                        listed=listed.isoformat() if listed else None)
+
+    def page_seen_again(self, url: str, link: Link, page_url: str, evidence_title: str, found_on):
+        """A page link to a URL already requested: if that URL served an original, this is a
+        sighting of it (recorded now, or once the original has come)."""
+        if (url, page_url) in self.sightings:
+            return
+        self.sightings.add((url, page_url))
+        sighting = SightingItem(self.portal.id, url, page_url, link.text or link.title, evidence_title,
+                                *found_on.published(link, url))
+        if url in self.documents:
+            yield sighting
+        else:
+            self.waiting_sightings.setdefault(url, []).append(sighting)
+
+    def document_link(self, url: str, link: Link, page_url: str, evidence_title: str, verdict, found_on):
+        """The first link to an original is requested; each further page linking it is a sighting."""
+        published = found_on.published(link, url)
+        if (url, page_url) in self.sightings:
+            return
+        self.sightings.add((url, page_url))
+        if url in self.documents:
+            self.crawler.stats.inc_value("nianbao/links_seen_again")
+            yield SightingItem(self.portal.id, url, page_url, link.text or link.title, evidence_title, *published)
+            return
+        self.documents.add(url)
+        yield self.document_request(url, link.text or link.title, page_url, evidence_title, verdict, published)
+
+    def postback_requests(self, text: str, response, hops: int, evidence_title: str, selector):
+        """An ASP.NET pager: POST the page's form for each page link, each page once.
+
+        Numbered links are told apart by their argument; a "下一页" postback reads the same
+        on every page, so it is told apart by the page it is on (its listing's links)."""
+        listing_pages = response.meta.get("listing_pages", 0)
+        if listing_pages >= self.max_listing_pages:
+            return
+        listing = None
+        for postback in postback_pages(text, response.url, is_pagination_text):
+            if postback.label.strip().isdigit():
+                key = postback.key
+            else:
+                listing = listing or frozenset(selector.css("a::attr(href)").getall())
+                key = (*postback.key, listing)
+            if key in self.postbacks:
+                continue
+            self.postbacks.add(key)
+            self.crawler.stats.inc_value("nianbao/postbacks")
+            yield scrapy.FormRequest(
+                postback.url,
+                formdata=postback.formdata,
+                callback=self.parse_page,
+                errback=self.on_error,
+                meta={
+                    PAGE_META: True,
+                    "hops": hops,
+                    "listing_pages": listing_pages + 1,
+                    "link_text": postback.label,
+                    "page_url": response.url,
+                    "page_title": evidence_title,
+                },
+            )
 
     def jpage_requests(self, text: str, response, hops: int, evidence_title: str):
         """POST dataproxy.jsp for the record ranges a Hanweb jpage listing did not embed.
@@ -288,7 +428,7 @@ class PortalSpider(scrapy.Spider):
         item.previous = meta.get("nianbao_previous")
         yield item
 
-    def page_as_report(self, response, body: bytes, content_type: str, page_title: str):
+    def page_as_report(self, response, body: bytes, content_type: str, page_title: str, found_on):
         """A detail page with no report attachment that is itself the report: its bytes are
         the original (format html), its content key tells a new version from a new visit count."""
         found = webpage.article(webpage.parse(body, content_type))
@@ -296,9 +436,10 @@ class PortalSpider(scrapy.Spider):
         if not verdict.is_report:
             return
         self.crawler.stats.inc_value("nianbao/page_reports")
-        item = self.new_item(response, response.url)
+        item = self.new_item(response, self.requested_url(response))
         item.page_title = found.title or page_title
         item.year, item.reason = verdict.year, verdict.reason
+        item.published, item.published_from = found_on.published(Link(response.url), response.url)
         item.body = body
         item.content_key = found.content_key
         yield item
@@ -310,9 +451,17 @@ class PortalSpider(scrapy.Spider):
         if not verdict.is_report:
             self.crawler.stats.inc_value("nianbao/attachments_skipped")
             return
-        item = self.new_item(response, response.request.url)
+        item = self.new_item(response, self.requested_url(response))
+        item.published, item.published_from = PageDates("", response).published(Link(response.url), item.url)
         item.body = response.body
         yield item
+        self.documents.add(item.url)
+        yield from self.waiting_sightings.pop(item.url, [])
+
+    @staticmethod
+    def requested_url(response) -> str:
+        """The URL the spider asked for, before any redirect."""
+        return (response.meta.get("redirect_urls") or [response.url])[0]
 
     def new_item(self, response, url: str) -> DocumentItem:
         headers = response.headers
@@ -324,10 +473,14 @@ class PortalSpider(scrapy.Spider):
 
         filename = content_disposition_filename(headers.get(b"Content-Disposition")) or url_filename(response.url) or None
         verdict = meta.get("verdict")
+        published, published_from = meta.get("published") or (None, None)
         return DocumentItem(
             portal=self.portal.id,
             url=url,
             final_url=response.url,
+            redirects=[*meta["redirect_urls"], response.url] if meta.get("redirect_urls") else None,
+            published=published,
+            published_from=published_from,
             page_url=meta.get("page_url"),
             link_text=meta.get("link_text"),
             page_title=meta.get("page_title"),
@@ -385,6 +538,46 @@ class PortalSpider(scrapy.Spider):
         if kind == "soft_404":
             logger.info("%s: soft 404 at %s", self.name, url)
         return FetchErrorItem(self.portal.id, url, kind, reason, page_url, status)
+
+
+class PageDates:
+    """When a page says the originals it links were published, read only when one is found.
+
+    A link's own listing item (its date beside it) speaks first, then the page's own date
+    (meta tags, 发布日期 labels, its URL), then the date the listing gave for the page's
+    link, then the original's URL (``/202401/t20240126_…``).
+    """
+
+    def __init__(self, text: str, response):
+        self.text = text
+        self.url = response.url
+        self.listed = response.meta.get("listed")
+        self._page = None
+        self._read = False
+
+    def page(self):
+        if not self._read:
+            self._page, self._read = (dates.page_date(self.text, self.url) if self.text else None), True
+        return self._page
+
+    def published(self, link: Link, document_url: str) -> tuple[str | None, str | None]:
+        """(YYYY-MM-DD, where it was read) for the original behind ``link``, or (None, None)."""
+        own = dates.listing_date(link.item_text)
+        if own is not None:
+            return own.isoformat(), "listing"
+        page = self.page()
+        if page is not None:
+            return page[0].isoformat(), page[1]
+        if self.listed:
+            return self.listed, "listing"
+        found = dates.url_date(document_url)
+        return (found.isoformat(), "url") if found is not None else (None, None)
+
+
+def _note_json(loaded: list[str], response) -> None:
+    """A rendered page's event handler: note each JSON answer the page's scripts loaded."""
+    if "json" in (response.headers.get("content-type") or "").lower():
+        loaded.append(response.url)
 
 
 def error_kind_for_status(status: int) -> str:

@@ -8,7 +8,7 @@ correct 304 answers, ``robots.txt`` from the site directory, and the per-site
 behaviours declared in ``SITE_DIR/_site.yml``::
 
     charset: utf-8              # charset declared for .html (omit: none declared)
-    redirects: {/old/: /new/}   # 302 to the target
+    redirects: {/old/: /new/, "/get?id=7": /a/b.pdf}   # 302 to the target (path, or path?query)
     status: {/gone.pdf: 404}    # answer with this status (and a small HTML body)
     soft_404: [/uploads/x.pdf]  # 200 + an HTML "页面不存在" page, the soft 404
     blocked: [/wall/]           # 412 + a $_ts challenge script (path prefixes)
@@ -26,6 +26,13 @@ behaviours declared in ``SITE_DIR/_site.yml``::
       /module/web/jpage/dataproxy.jsp:
         "1229": ["<li><a href=…>…</a></li>", …]   # columnid → the column's full record list;
                                 # the server answers records startrecord…endrecord as <datastore> XML
+    postback:                   # ASP.NET WebForms listings: GET gives page 1, a form POST another page
+      /gk/list.aspx: [_pages/1.html, _pages/2.html]   # the pages' files; the POST must carry the
+                                # page's __VIEWSTATE ("page:N", base64) and __EVENTTARGET; __EVENTARGUMENT
+                                # is the page number (AspNetPager), or empty for "next" (page N+1)
+    json_api:                   # paged JSON listing APIs (广东 gkmlpt style): ?page=N (1-based)
+      /gkmlpt/api/all/2849: {file: _api/2849.json, per_page: 5}   # the file: the full item list;
+                                # answers {"articles": [page N's items], "total", "page", "per_page"}
 
 Files and folders whose name starts with ``_`` are never served. Every request is
 kept in ``server.requests`` (method, path, headers, status, bytes sent) so tests
@@ -40,6 +47,7 @@ can assert what was fetched and how; ``--log FILE`` also appends it as JSON line
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import mimetypes
@@ -69,6 +77,8 @@ CHALLENGE_PAGE = (
 TYPES = {
     ".html": "text/html",
     ".htm": "text/html",
+    ".shtml": "text/html",
+    ".aspx": "text/html",
     ".pdf": "application/pdf",
     ".doc": "application/msword",
     ".wps": "application/vnd.ms-works",
@@ -221,8 +231,9 @@ class PortalHandler(BaseHTTPRequestHandler):
             time.sleep(float(delay))
         self._extra_headers = (config.get("headers") or {}).get(path) or {}
         redirects = config.get("redirects") or {}
-        if path in redirects:
-            return self.reply(302, b"", extra={"Location": redirects[path]})
+        target = redirects.get(unquote(self.path)) or redirects.get(path)
+        if target:
+            return self.reply(302, b"", extra={"Location": target})
         for prefix in config.get("blocked") or []:
             if path.startswith(prefix):
                 return self.reply(412, CHALLENGE_PAGE.encode(), "text/html; charset=utf-8")
@@ -236,6 +247,12 @@ class PortalHandler(BaseHTTPRequestHandler):
         jpage = config.get("jpage") or {}
         if path in jpage:
             return self.serve_jpage(jpage[path] or {}, {**query, **self._form})
+        postback = config.get("postback") or {}
+        if path in postback:
+            return self.serve_postback(postback[path] or [], config)
+        json_api = config.get("json_api") or {}
+        if path in json_api:
+            return self.serve_json_api(json_api[path] or {}, query)
         downloads = config.get("downloads") or {}
         if path in downloads:
             key = (query.get("filename") or query.get("id") or query.get("fileid") or [""])[0]
@@ -343,6 +360,41 @@ class PortalHandler(BaseHTTPRequestHandler):
             + "</recordset>\n</datastore>\n"
         )
         self.reply(200, body.encode("utf-8"), "text/xml; charset=utf-8")
+
+    def serve_postback(self, pages: list[str], config: dict) -> None:
+        """An ASP.NET page: page 1 on GET; on POST the page the form asks for, if the form is the page's."""
+        number = 1
+        if self.command == "POST":
+            form = {key: values[0] for key, values in self._form.items() if values}
+            try:
+                state = base64.b64decode(form.get("__VIEWSTATE", "")).decode()
+                current = int(state.split(":", 1)[1]) if state.startswith("page:") else 0
+            except (ValueError, UnicodeDecodeError):
+                current = 0
+            if not current or "__EVENTTARGET" not in form:
+                body = b"<html><body><h1>Validation of viewstate MAC failed.</h1></body></html>"
+                return self.reply(500, body, "text/html; charset=utf-8")
+            argument = form.get("__EVENTARGUMENT", "")
+            number = int(argument) if argument.isdigit() else current + 1
+        if not 1 <= number <= len(pages):
+            return self.reply(404, b"<html><body>no such page</body></html>", "text/html; charset=utf-8")
+        self.serve_file(self.site_file(pages[number - 1], private_ok=True), config=config)
+
+    def serve_json_api(self, entry: dict, query: dict) -> None:
+        """A paged JSON listing: page N of the item list, with an ETag (and 304s) like a file."""
+        items = json.loads(self.site_file(entry["file"], private_ok=True).read_text(encoding="utf-8"))
+        per_page = int(entry.get("per_page", 10))
+        try:
+            number = max(1, int((query.get("page") or ["1"])[0]))
+        except ValueError:
+            number = 1
+        chosen = items[(number - 1) * per_page : number * per_page]
+        answer = {"articles": chosen, "total": len(items), "page": number, "per_page": per_page}
+        data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            return self.reply(304, b"", extra={"ETag": etag})
+        self.reply(200, data, "application/json; charset=utf-8", extra={"ETag": etag})
 
     def not_modified(self, etag: str, mtime: int) -> bool:
         """RFC 9110: If-None-Match wins; If-Modified-Since only counts without it."""

@@ -21,7 +21,6 @@ from crawler.discovery import (
     jpage_url,
     link_priority,
     plausible_years,
-    script_pagination,
     url_filename,
     viewer_target,
 )
@@ -151,16 +150,6 @@ def test_pagination(url, text):
     assert classify_link(url, text, "", PAGE) is LinkKind.PAGINATION
 
 
-def test_trs_pager_script_pages():
-    html = '<script>createPageHTML(4, 0, "index", "shtml");</script>'
-    assert script_pagination(html, PAGE) == [
-        "http://www.example.gov.cn/xxgk/ndbg/index_1.shtml",
-        "http://www.example.gov.cn/xxgk/ndbg/index_2.shtml",
-        "http://www.example.gov.cn/xxgk/ndbg/index_3.shtml",
-    ]
-    assert script_pagination("<p>no pager</p>", PAGE) == []
-
-
 def test_a_page_number_elsewhere_on_the_site_is_not_pagination():
     assert classify_link("http://www.example.gov.cn/news/index_2.html", "2", "", PAGE) is LinkKind.SKIP
 
@@ -281,3 +270,17 @@ def test_jpage_ranges_and_urls():
     unknown = JpageSetup("http://h/p.jsp", {}, 10, 10, 10, None)
     assert jpage_ranges(unknown) == [(11, 20)]  # only the next: the spider asks on while answers are full
     assert jpage_ranges(JpageSetup("http://h/p.jsp", {}, 15, 45, 30, 30)) == []  # all embedded already
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["示例区财政局2024年度部门预算及2023年度报告.pdf", "2023年度部门决算年度报告", "某某公司2023年企业年度报告"],
+)
+def test_another_subjects_annual_report_is_not_ours(name):
+    verdict = assess_report([name])
+    assert not verdict.is_report and "not a report" in verdict.reason
+
+
+def test_a_body_named_after_its_subject_still_publishes_reports():
+    assert assess_report(["示例区审计局2023年度报告"]).is_report
+    assert assess_report(["示例区财政局2023年政府信息公开工作年度报告"]).is_report
