@@ -105,6 +105,8 @@ TABLES: dict[str, TableSpec] = {
             "filename": str,
             "size": int,
             "content_key": str,
+            "published": str,  # YYYY-MM-DD the portal gives for this report, or null
+            "published_from": str,  # where that date was read: listing / page / meta / url
             "fetched_at": str,
         },
         pk="id",
