@@ -49,13 +49,11 @@ async def report_page(datasette, request):
     }
     checks = [dict(r) for r in await db.execute(
         'select rule, "column", expected, found, ok from report_checks where sha256 = ? order by ok, rule, "column"', [sha256])]
-    sources = [dict(r) for r in await db.execute(
-        "select url, final_url, portal, page_url, link_text, fetched_at, published, published_from, outcome, http_status "
-        "from sources "
-        "where sha256 = ? order by fetched_at, id", [sha256])]
+    # Every column of sources and report_coverage: those of a reports.db the loader has not upgraded yet.
+    sources = [dict(r) for r in await db.execute("select * from sources where sha256 = ? order by fetched_at, id", [sha256])]
     page_count = (await db.execute("select count(*) from pages where sha256 = ?", [sha256])).single_value()
     coverage = (await db.execute(
-        "select kind, deadline, status, judged_on, judged_by from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
+        "select * from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
     )).first()
     coverage = dict(coverage) if coverage else {}
     appeal_results = columns(4)
