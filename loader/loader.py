@@ -23,6 +23,7 @@ import sqlite_utils
 from archive import Archive
 from archive.sniff import by_extension
 from crawler import journal as crawl_journal
+from crawler.dates import SOURCES as DATE_SOURCES
 from extractors import EXTRACTOR_VERSION, extract
 from extractors.isolated import DEFAULT_TIMEOUT, run_isolated
 
@@ -33,6 +34,9 @@ from .search_index import SEARCH_VERSION, SearchIndex
 # load, extraction sets the pace and the time limit decides): see Loader._document.
 COMMIT_EVERY = 500
 COMMIT_SECONDS = 2.0
+
+# Two sources giving a document the same publication day: the one read from the more trusted place.
+SOURCE_ORDER = "case published_from " + " ".join(f"when '{name}' then {rank}" for rank, name in enumerate(DATE_SOURCES)) + f" else {len(DATE_SOURCES)} end"
 
 # How each journal table is copied: rows after the newest id already here (append-only
 # tables), every row (rows the crawler updates), or each portal's newest definition.
@@ -309,10 +313,11 @@ class Loader:
         row = {column: document.get(column) for column in DOCUMENT_COLUMNS}
         row["sha256"] = sha256
         if old is not None:
+            names = ("first_seen", "last_seen", "portal", "url", "filename", "published", "published_from")
             keep = self.db.execute(
-                "select first_seen, last_seen, portal, url, filename from documents where sha256 = ?", [sha256]
+                f"select {', '.join(names)} from documents where sha256 = ?", [sha256]
             ).fetchone()
-            for name, value in zip(("first_seen", "last_seen", "portal", "url", "filename"), keep):
+            for name, value in zip(names, keep):
                 row[name] = row[name] or value
             self.db["documents"].update(sha256, row)
             rowid = old[0]
@@ -325,7 +330,13 @@ class Loader:
         self.index.add_pages(self.db.execute("select rowid, text from pages where sha256 = ?", [sha256]).fetchall())
 
     def refresh_provenance(self, since_source: int = 0, extracted: Iterable[str] = ()) -> None:
-        """Fill first/last sighting, portal, URL and a fallback title of the documents this load touched.
+        """Fill first/last sighting, publication date, portal, URL and a fallback title of the
+        documents this load touched.
+
+        ``published`` is the earliest date any of the document's sources gave (the same
+        bytes re-posted later, or on another portal, were public from the first);
+        ``published_from`` says where that date was read, the more trusted place of
+        ``crawler.dates.SOURCES`` when two gave the same day.
 
         Touched: fetched again (a source row newer than ``since_source``) or extracted
         now. The others cannot have changed, so a load stays proportional to what is
@@ -337,12 +348,16 @@ class Loader:
             self.db.execute("insert or ignore into temp.touched select sha256 from sources where id > ?", [since_source])
             self.db.conn.executemany("insert or ignore into temp.touched values (?)", ((sha,) for sha in extracted))
             self.db.execute(
-                """
+                f"""
                 update documents set
                     first_seen = (select min(fetched_at) from sources s where s.sha256 = documents.sha256),
                     last_seen = (select max(fetched_at) from sources s where s.sha256 = documents.sha256),
                     portal = (select portal from sources s where s.sha256 = documents.sha256 order by fetched_at, id limit 1),
                     url = (select url from sources s where s.sha256 = documents.sha256 order by fetched_at, id limit 1),
+                    published = (select min(published) from sources s where s.sha256 = documents.sha256),
+                    published_from = (
+                        select published_from from sources s where s.sha256 = documents.sha256 and published is not null
+                        order by published, {SOURCE_ORDER}, id limit 1),
                     filename = coalesce(
                         (select filename from sources s where s.sha256 = documents.sha256 and filename is not null
                          order by fetched_at, id limit 1), filename)

@@ -28,7 +28,7 @@ JOURNAL_COPIES: dict[str, TableSpec] = {
 DOCUMENT_COLUMNS = (
     "sha256", "title", "agency", "year", "region", "format", "format_version", "pages", "size",
     "consistent", "figures_quality", "needs_ocr", "ocr", "extract_error", "first_seen", "last_seen", "portal", "url",
-    "filename", "original", "media_type", "extractor_version", "extracted_at", "text",
+    "filename", "published", "published_from", "original", "media_type", "extractor_version", "extracted_at", "text",
 )
 
 # 条例 第四十九条: departments publish by 31 January, governments by 31 March of the next year
@@ -43,7 +43,7 @@ create table if not exists documents (
     consistent integer, figures_quality text, needs_ocr integer, extract_error text,
     first_seen text, last_seen text, portal text, url text, filename text,
     original text, media_type text, extractor_version text, extracted_at text,
-    text text, ocr integer
+    text text, ocr integer, published text, published_from text
 );
 create table if not exists report_stats (
     sha256 text not null, section integer not null, item text not null, measure text not null,
@@ -105,9 +105,13 @@ create view if not exists chosen_reports as
             order by coalesce(consistent, -1) desc, first_seen desc, sha256) as n
         from documents where year is not null
     ) where n = 1;
--- Portal x report year since the first report year: found on time, late (first seen by
--- the archive after the deadline), missing (deadline passed before the last fetch), not due.
--- A portal with no report year yet has one row, its year empty.
+-- Portal x report year since the first report year: found on time, late, missing (deadline
+-- passed before the last fetch), not due. On time or late is judged on the earliest day the
+-- report is known to have been public: the date its portal gives (documents.published; one
+-- before 1 January after the report year cannot be that report's and is not believed), or
+-- the first sighting by the archive when that is earlier or no date was given (judged_by
+-- says which: published / first_seen / first_seen (fallback), the last when no report of
+-- that portal and year has a date). A portal with no report year yet has one row, its year empty.
 create view if not exists report_coverage as
     with recursive
     last_fetch(at) as (select substr(max(fetched_at), 1, 10) from sources),
@@ -124,19 +128,32 @@ create view if not exists report_coverage as
         select portal from sources where portal is not null
         union select portal from portal_runs where portal is not null
     ),
+    dated as (
+        select portal, year, first_seen, substr(first_seen, 1, 10) as seen_on,
+            case when published >= (year + 1) || '-01-01' then substr(published, 1, 10) end as published
+        from documents where portal is not null and year is not null
+    ),
     found as (
-        select portal, year, count(*) as reports, min(first_seen) as first_seen
-        from documents where portal is not null and year is not null group by portal, year
+        select portal, year, count(*) as reports, min(first_seen) as first_seen, min(published) as published,
+            min(coalesce(min(published, seen_on), published, seen_on)) as judged_on
+        from dated group by portal, year
     ),
     grid as (
         select i.portal, y.year, p.kind, {DEADLINE.format(kind="p.kind", year="y.year")} as deadline
         from portal_ids i left join years y left join portals p on p.portal = i.portal
     )
-    select g.portal, g.year, g.kind, g.deadline, coalesce(f.reports, 0) as reports, f.first_seen,
+    select g.portal, g.year, g.kind, g.deadline, coalesce(f.reports, 0) as reports, f.first_seen, f.published,
+        f.judged_on,
+        case
+            when f.reports is null then null
+            when f.published is null then 'first_seen (fallback)'
+            when f.judged_on = f.published then 'published'
+            else 'first_seen'
+        end as judged_by,
         case
             when f.reports is null then
                 case when (select at from last_fetch) > g.deadline then 'missing' else 'not_due' end
-            when substr(f.first_seen, 1, 10) > g.deadline then 'late'
+            when f.judged_on > g.deadline then 'late'
             else 'ok'
         end as status,
         (select at from last_fetch) as last_fetch
@@ -147,7 +164,8 @@ create view if not exists report_coverage as
 
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create whatever reports.db lacks (the journal's copies first: the views read them),
-    and add the columns a table of an older reports.db lacks."""
+    add the columns a table of an older reports.db lacks, and replace the views an older
+    reports.db defines otherwise (a view holds no data)."""
     create_tables(db, JOURNAL_COPIES)
     db.conn.executescript(SCHEMA)
     wanted = sqlite_utils.Database(memory=True)
@@ -160,3 +178,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
         for column in wanted[table].columns:
             if column.name not in have:
                 db.execute(f"alter table [{table}] add column [{column.name}] {column.type}")
+    views = "select name, sql from sqlite_master where type = 'view'"
+    have = dict(db.execute(views).fetchall())
+    for name, sql in wanted.execute(views).fetchall():
+        if have.get(name) != sql:
+            with db.conn:
+                db.execute(f"drop view if exists [{name}]")
+                db.execute(sql)

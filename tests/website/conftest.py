@@ -9,6 +9,9 @@ import pytest
 from nianbao import DataDir
 from tests.support import fixture_files, record_fetches, serve_live
 
+# Fixture number -> (month-day of the year after the report year, where the portal gave it):
+# the department's report published by its deadline (31 January), the government's after its (31 March).
+PUBLISHED = {0: ("01-20", "listing"), 1: ("04-10", "page")}
 HTML_TEXT = '2023年 复议 <script>alert("x")</script> <b>粗体</b> & 收费'
 
 
@@ -27,7 +30,9 @@ def html_docx(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def site_data(tmp_path_factory) -> Path:
     """DATA holding every fixture original fetched from two portals (a department and a
-    government), one URL whose file was replaced, and a DOCX whose text carries HTML."""
+    government), one URL whose file was replaced, and a DOCX whose text carries HTML.
+    Every fetch is of today, long after the deadlines; the portals give a publication date
+    for two originals (``PUBLISHED``), the first before its deadline, the second after it."""
     data = tmp_path_factory.mktemp("site-data")
     files = fixture_files()
     fetches = []
@@ -35,6 +40,9 @@ def site_data(tmp_path_factory) -> Path:
         portal = "dept" if number % 2 == 0 else "gov"
         fetches.append({"body": expected["path"].read_bytes(), "portal": portal,
                         "url": f"http://{portal}.test/ndbg/{expected['file']}"})
+        if number in PUBLISHED:
+            day, source = PUBLISHED[number]
+            fetches[-1].update(published=f"{expected['year'] + 1}-{day}", published_from=source)
     # The same URL served two different originals: a replaced report.
     fetches.append({"body": files[0]["path"].read_bytes(), "portal": "gov", "url": "http://gov.test/ndbg/replaced.pdf"})
     fetches.append({"body": files[1]["path"].read_bytes(), "portal": "gov", "url": "http://gov.test/ndbg/replaced.pdf"})

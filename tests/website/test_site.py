@@ -249,11 +249,52 @@ def test_coverage_uses_the_legal_deadlines(ds):
     assert dept and gov
     assert all(r["类型 kind"] == "department" and r["期限 deadline"] == f"{r['年度 year'] + 1}-01-31" for r in dept)
     assert all(r["类型 kind"] == "government" and r["期限 deadline"] == f"{r['年度 year'] + 1}-03-31" for r in gov)
-    # Every report here was first seen today, long after its deadline; years without one are missing.
+    # Every report here was first seen today, long after its deadline: late unless the portal's
+    # date says otherwise (conftest.PUBLISHED); years without one are missing.
+    dated = {(portal, year): published for portal, year, published in (
+        (d["portal"], d["year"], d["published"]) for d in db_rows(ds, "select portal, year, published from documents")) if published}
+    assert len(dated) == 2
     for (portal, year), row in cells.items():
-        assert row["状态 status"] == ("late 迟" if row["报告 reports"] else "missing 缺"), row
+        if (portal, year) in dated:
+            on_time = dated[portal, year] <= row["期限 deadline"]
+            assert (row["发布 published"], row["判定依据 judged by"], row["状态 status"]) == (
+                dated[portal, year], "published", "on time" if on_time else "late 迟"), row
+        elif row["报告 reports"]:
+            assert (row["判定依据 judged by"], row["状态 status"]) == ("first_seen (fallback)", "late 迟"), row
+        else:
+            assert (row["判定依据 judged by"], row["状态 status"]) == (None, "missing 缺"), row
+    assert sorted(row["状态 status"] for key, row in cells.items() if key in dated) == ["late 迟", "on time"]
+
+
+def test_coverage_page_marks_the_years_judged_by_first_sighting(ds):
     html = get(ds, "/-/coverage").text
     assert "cov-late" in html and "cov-missing" in html and "dept" in html
+    cells = re.findall(r'<td class="cov-(\w+)( cov-fallback)?" title="([^"]*)">(.*?)</td>', html)
+    on_time = [c for c in cells if c[0] == "ok"]
+    assert len(on_time) == 1 and not on_time[0][1] and "by published" in on_time[0][2] and "published 20" in on_time[0][2]
+    assert on_time[0][3].startswith("✓")
+    late_by_date = [c for c in cells if c[0] == "late" and not c[1]]
+    assert len(late_by_date) == 1 and "by published" in late_by_date[0][2]
+    fallbacks = [c for c in cells if c[1]]
+    assert fallbacks and all(c[0] == "late" and "by first_seen (fallback)" in c[2] and "cov-fallback-mark" in c[3]
+                             for c in fallbacks)
+    assert not any(c[1] for c in cells if c[0] == "missing")
+    assert "judged on the first sighting alone" in html
+
+
+def test_report_page_shows_the_publication_date_and_where_it_was_read(ds):
+    (dated,) = db_rows(ds, "select sha256, published, first_seen from documents where published_from = 'listing'")
+    html = get(ds, f"/-/reports/{dated['sha256']}").text
+    published = re.search(r'<td id="published">(.*?)</td>', html).group(1)
+    assert dated["published"] in published and "the listing" in published
+    on_time = re.search(r'<td id="on-time">(.*?)</td>', html).group(1)
+    assert "on time" in on_time and "by published" in on_time
+    assert f"{dated['published']} <small>(listing)</small>" in html  # in the table of fetches
+    undated = db_rows(ds, "select d.sha256 from documents d join report_coverage c on c.portal = d.portal and c.year = d.year "
+                          "where c.published is null limit 1")
+    html = get(ds, f"/-/reports/{undated[0]['sha256']}").text
+    assert "not given by the portal" in re.search(r'<td id="published">(.*?)</td>', html).group(1)
+    assert "by first_seen (fallback)" in re.search(r'<td id="on-time">(.*?)</td>', html).group(1)
 
 
 def test_charts_are_inline_svg_for_the_archive_and_per_agency(ds):

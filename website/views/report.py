@@ -13,6 +13,13 @@ from .base import render, reports_db
 from .crops import crop_url
 
 SECTIONS = (2, 3, 4)
+# Where documents.published was read (crawler.dates.SOURCES).
+PUBLISHED_FROM_LABELS = {
+    "listing": "列表 the listing",
+    "page": "页面 the report's page",
+    "meta": "元数据 the page's metadata",
+    "url": "链接 its URL",
+}
 STATUS_LABELS = {
     "complete": "完整 complete",
     "partial": "部分 partial",
@@ -42,13 +49,13 @@ async def report_page(datasette, request):
     }
     checks = [dict(r) for r in await db.execute(
         'select rule, "column", expected, found, ok from report_checks where sha256 = ? order by ok, rule, "column"', [sha256])]
-    sources = [dict(r) for r in await db.execute(
-        "select url, final_url, portal, page_url, link_text, fetched_at, outcome, http_status from sources "
-        "where sha256 = ? order by fetched_at, id", [sha256])]
+    # Every column of sources and report_coverage: those of a reports.db the loader has not upgraded yet.
+    sources = [dict(r) for r in await db.execute("select * from sources where sha256 = ? order by fetched_at, id", [sha256])]
     page_count = (await db.execute("select count(*) from pages where sha256 = ?", [sha256])).single_value()
     coverage = (await db.execute(
-        "select kind, deadline from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
+        "select * from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
     )).first()
+    coverage = dict(coverage) if coverage else {}
     appeal_results = columns(4)
     context = {
         "doc": document,
@@ -65,8 +72,12 @@ async def report_page(datasette, request):
         "failed_checks": sum(1 for c in checks if not c["ok"]),
         "sources": sources,
         "page_count": page_count,
-        "kind": coverage["kind"] if coverage else None,
-        "deadline": coverage["deadline"] if coverage else None,
+        "kind": coverage.get("kind"),
+        "deadline": coverage.get("deadline"),
+        "coverage_status": coverage.get("status"),
+        "judged_on": coverage.get("judged_on"),
+        "judged_by": coverage.get("judged_by"),
+        "published_from_labels": PUBLISHED_FROM_LABELS,
     }
     return await render(datasette, request, "nianbao_report.html", context)
 
