@@ -2,7 +2,8 @@
 
 Extraction reads files from the open web: a pathological PDF can loop for
 minutes or eat all memory. Calls therefore run in forked children with a time
-limit and an address-space limit; a child that overruns is killed, its call is
+limit and an address-space limit (``memory_mb`` beyond what the child inherited at the
+fork); a child that overruns is killed, its call is
 reported as an error, and the run goes on with a fresh child.
 
 Children are reused: forking a child per document, and warming it up, cost as
@@ -23,6 +24,7 @@ import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 DEFAULT_TIMEOUT = 300.0  # an OCRed scan takes seconds a page (README "OCR")
@@ -41,12 +43,22 @@ class TaskResult:
 
 
 def _limit_memory(memory_mb: int | None) -> None:
+    """Allow the child ``memory_mb`` of address space beyond what it inherited at the fork
+    (a parent with many threads or big libraries mapped must not starve its children)."""
     if memory_mb:
-        limit = memory_mb * 1024 * 1024
+        limit = _address_space() + memory_mb * 1024 * 1024
         try:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError):
             pass
+
+
+def _address_space() -> int:
+    """This process's virtual address space in bytes (0 where /proc does not tell)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _call(func, item, memory_mb) -> tuple[str, Any]:

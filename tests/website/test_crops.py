@@ -212,7 +212,7 @@ def test_the_report_page_links_every_figure_of_a_pdf_to_its_crop(ds, crop_data):
         return await asyncio.gather(*(ds.client.get(url) for url in urls))
 
     for url, response in zip(urls, asyncio.run(fetch_all())):
-        assert response.status_code == 200 and response.headers["content-type"] == "image/png", url
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png", (url, response.text[:300])
         assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
