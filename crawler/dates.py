@@ -2,8 +2,9 @@
 
 Three places give the date: the listing item holding the link (``listing_date``), the
 detail page (``page_date``: its ``<meta>`` publication fields, then a labelled date
-in its text, then its URL) and a URL alone (``url_date``). ``best_published`` picks one
-of what was found, in the order of ``SOURCES``.
+in its text, then its URL) and a URL alone (``url_date``). The spider decides which
+applies to a link (crawler.spiders.portal.PageDates): the link's own listing item first,
+which names that one file, then the page it is on, then its URL.
 
 The rules, everywhere:
 
@@ -26,7 +27,6 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Iterable
 from urllib.parse import urlsplit
 
 import dateparser
@@ -182,18 +182,3 @@ def visible_text(root) -> str:
     for element in root.iter("script", "style", "noscript", etree.Comment):
         element.text = None
     return " ".join(root.itertext())
-
-
-def best_published(candidates: Iterable[tuple[date | None, str] | None]) -> tuple[str, str] | None:
-    """Of ``(date, source)`` candidates (``page_date``'s result as it is, ``(listing_date(…),
-    "listing")``, ``(url_date(…), "url")``; None or an empty date ignored), the one whose
-    source comes first in ``SOURCES`` (meta > page > listing > url), as ``(YYYY-MM-DD, source)``."""
-    found = []
-    for candidate in candidates:
-        if candidate is None or candidate[0] is None:
-            continue
-        day, source = candidate
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        found.append((SOURCES.index(source), day.isoformat(), source))
-    return min(found)[1:] if found else None

@@ -92,10 +92,19 @@ create view if not exists page_search as
 create table if not exists nianbao_meta (key text primary key, value text);
 create view if not exists document_versions as
     select s.url, s.portal, s.sha256, d.title, min(s.fetched_at) as first_fetched,
-           max(s.fetched_at) as last_fetched, count(*) as fetches,
+           max(s.fetched_at) as last_fetched, count(distinct s.crawl_id) as fetches,
            (select count(distinct s2.sha256) from sources s2 where s2.url = s.url) as versions_of_url
     from sources s left join documents d on d.sha256 = s.sha256
     group by s.url, s.sha256;
+-- Each portal's last run, the ones that need a look (not ok, or regressed) first: the home page shows it.
+create view if not exists portal_status as
+    select r.portal, p.name, p.kind, r.status, r.regressed, r.reports_found, r.previous_reports, r.reason,
+           c.finished_at as crawled_at, r.crawl_id
+    from portal_runs r
+    left join crawls c on c.id = r.crawl_id
+    left join portals p on p.portal = r.portal
+    where r.crawl_id = (select max(q.crawl_id) from portal_runs q where q.portal = r.portal)
+    order by (r.status != 'ok' or coalesce(r.regressed, 0) = 1) desc, r.portal;
 -- One report per agency and year: the same report is often published as PDF and DOCX,
 -- or re-published; totals count it once. Preferred: consistent figures, then the newest.
 create view if not exists chosen_reports as

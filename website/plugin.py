@@ -116,6 +116,21 @@ def menu_links(datasette, actor, request):
 
 
 @hookimpl
+def extra_template_vars(template, database, datasette):
+    """The home page lists each portal's last crawl (``portal_status``), problems first."""
+    if template != "index.html":
+        return {}
+
+    async def portal_status():
+        db = datasette.get_database("reports")
+        if "portal_status" not in await db.view_names():
+            return {"portal_status": []}
+        return {"portal_status": [dict(row) for row in (await db.execute("select * from portal_status")).rows]}
+
+    return portal_status
+
+
+@hookimpl
 def extra_css_urls():
     return ["/-/nianbao/static/nianbao.css"]
 

@@ -6,12 +6,14 @@ row per page linking a report, and a recrawl that transfers no document byte."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
 
 import pytest
 
+from nianbao import DataDir
 from nianbao.demo import PortalServer
 from tests.support import TEST_PORTALS, crawl, journal_rows
 
@@ -135,3 +137,8 @@ def test_a_portal_that_finds_fewer_reports_is_flagged_regressed(tmp_path):
     assert row == {"regressed": 1, "previous_reports": first["reports_found"]}
     saved = json.loads((data / "last-crawl.json").read_text(encoding="utf-8"))
     assert saved == {key: value for key, value in second.items() if key != "load"}
+    # The site's home page says so, without anyone reading a log.
+    DataDir(data).load(workers=1)
+    home = asyncio.run(DataDir(data).datasette().client.get("/"))
+    row = re.search(r'<tr class="status-ok regressed">(.*?)</tr>', home.text, re.S)
+    assert row and "redesigned" in row.group(1) and f"previous run {first['reports_found']}" in row.group(1)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.dates import SOURCES, best_published, listing_date, page_date, url_date
+from crawler.dates import listing_date, page_date, url_date
 
 TODAY = date(2025, 6, 1)
 D = date(2024, 1, 26)
@@ -140,15 +140,3 @@ def test_url_dates(url):
 ])
 def test_urls_without_a_date(url):
     assert url_date(url, TODAY) is None
-
-
-def test_best_published_follows_the_documented_order():
-    assert SOURCES == ("meta", "page", "listing", "url")
-    listing, url = (date(2024, 1, 25), "listing"), (date(2024, 1, 20), "url")
-    assert best_published([(D, "page"), listing, url]) == ("2024-01-26", "page")
-    assert best_published([url, listing]) == ("2024-01-25", "listing")
-    assert best_published([None, (None, "listing"), url]) == ("2024-01-20", "url")
-    assert best_published([(date(2024, 1, 1), "page"), (D, "meta")]) == ("2024-01-26", "meta")
-    assert best_published([]) is None
-    with pytest.raises(ValueError):
-        best_published([(D, "guess")])
