@@ -220,11 +220,12 @@ class PortalSpider(scrapy.Spider):
         evidence_title = heading or page_title
         found_on = PageDates(text, response)
 
-        requests = list(self.follow_links(page_links(selector, base_url), response.url, context, hops, listing_pages, found_on))
-        yield from requests
+        followed = list(self.follow_links(page_links(selector, base_url), response.url, context, hops, listing_pages, found_on))
+        yield from followed
         # A page whose own title names a report and that links no report file may be the report:
         # only then is it parsed again for its article (a listing or a column page never is).
-        if ("jpage" not in response.meta and not any(r.meta.get(DOCUMENT_META) for r in requests)
+        links_a_report = any(isinstance(r, SightingItem) or r.meta.get(DOCUMENT_META) for r in followed)
+        if ("jpage" not in response.meta and not links_a_report
                 and assess_report([evidence_title], [page_title], response.url).is_report):
             yield from self.page_as_report(response, body, content_type, page_title, found_on)
         # Hanweb (大汉) listings: the links are CDATA in <record>s, more come from dataproxy.jsp.
