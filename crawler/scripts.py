@@ -15,6 +15,9 @@ recorded calls are then read by their shape, not their name:
 * a page count (``PAGER_FIELDS``) with callbacks → each callback is called for every
   page, and where it navigates, what it fetches and what it writes is recorded.
 
+The page's own top-level functions are observed the same way (its inline
+``createPageHTML`` included), and still run as written.
+
 Scripts' own effects are kept too: what they fetch (XHR, fetch, ``$.ajax``…), the
 links they write, where they send the browser, and what ``javascript:``/``onclick``
 anchors do when clicked. Pure: text in, findings out; never raises.
@@ -38,8 +41,9 @@ MAX_CLICKS = 60  # javascript:/onclick anchors clicked per page
 
 # Fields of a pager's configuration object, lower-cased. A page count is read from
 # PAGES, else RECORDS ÷ PER_PAGE (DEFAULT_PER_PAGE when none, as laypage and
-# jquery.pagination assume); CURRENT tells the current page and whether pages count
-# from 0. A positional number is a page count, or a record count when PER_PAGE is set.
+# jquery.pagination assume), the larger when two fields name one; CURRENT tells the
+# current page and whether pages count from 0. A positional number is a page count, or a
+# record count when PER_PAGE is set, and only beside a configuration object.
 PAGER_FIELDS = {
     "pages": ["pages", "totalpages", "totalpage", "total_pages", "pagecount", "page_count", "countpage",
               "pagetotal", "maxpage", "pagenum_total", "totalpagenum", "allpage", "pagesize_total"],
@@ -48,7 +52,7 @@ PAGER_FIELDS = {
                 "totalitems", "rowcount", "datacount"],
     "per_page": ["limit", "pagesize", "page_size", "perpage", "per_page", "items_per_page", "itemsonpage",
                  "rows", "size", "pagelimit", "numperpage", "showcount"],
-    "current": ["curr", "current", "currentpage", "current_page", "curpage", "currpage", "pageindex",
+    "current": ["curr", "pno", "current", "currentpage", "current_page", "curpage", "currpage", "pageindex",
                 "page_index", "pageno", "page_no", "startpage", "nowpage", "cur", "page"],
 }
 DEFAULT_PER_PAGE = 10
@@ -329,19 +333,22 @@ function __numeric(v) {
 }
 // A call whose arguments hold a page count and callbacks: {count, current, base, fns}.
 function __pagerShape(args) {
-  var f = __cfg.fields, fns = [], found = {}, positional = null;
+  var f = __cfg.fields, fns = [], found = {}, positional = null, configured = false;
   function field(group, k) { return f[group].indexOf(k.toLowerCase()) >= 0; }
   for (var i = 0; i < args.length; i++) {
     var a = args[i];
     if (typeof a === 'function' && !a.__stubName) fns.push(['', a]);
     else if (__numeric(a) !== null && typeof a !== 'boolean') { if (positional === null) positional = __numeric(a); }
     else if (a && typeof a === 'object' && !a.__stubName && !Array.isArray(a)) {
+      configured = true;
       var keys; try { keys = Object.keys(a); } catch (e) { keys = []; }
       keys.forEach(function (k) {
         var v = a[k];
         if (typeof v === 'function') { if (!v.__stubName) fns.push([k, v]); return; }
         ['pages', 'records', 'per_page', 'current'].forEach(function (g) {
-          if (found[g] === undefined && field(g, k) && __numeric(v) !== null) found[g] = __numeric(v);
+          if (!field(g, k) || __numeric(v) === null) return;
+          // Two page or record counts (kkpager's total and totalRecords): the larger, pages being cheap.
+          if (found[g] === undefined || (g === 'pages' || g === 'records') && __numeric(v) > found[g]) found[g] = __numeric(v);
         });
       });
     }
@@ -350,7 +357,7 @@ function __pagerShape(args) {
   var per = found.per_page || null, count = null;
   if (found.pages !== undefined) count = found.pages;
   else if (found.records !== undefined) count = Math.ceil(found.records / (per || __cfg.perPage));
-  else if (positional !== null) count = per ? Math.ceil(positional / per) : positional;
+  else if (positional !== null && configured) count = per ? Math.ceil(positional / per) : positional;
   if (!count) return null;
   var zero = fns.some(function (p) { return __cfg.zeroBased.indexOf(p[0]) >= 0; });
   var base = found.current !== undefined ? (found.current === 0 ? 0 : 1) : (zero ? 0 : 1);
@@ -358,11 +365,12 @@ function __pagerShape(args) {
 }
 // A call to an observed function: recorded; a pager's callbacks wait for __pagers, other
 // callbacks (layui.use, require, ready…) run once after the scripts.
-function __called(name, args, self) {
+function __called(name, args, self, own) {
   args = Array.prototype.slice.call(args);
   if (__rec.calls.length < 500) __rec.calls.push([name, args.slice(0, 12).map(function (a) { return __plain(a, 3); })]);
   var shape = __pagerShape(args);
   if (shape) { shape.self = self; if (__pagerList.length < 20) __pagerList.push(shape); return; }
+  if (own) return;
   args.forEach(function (a) {
     if (typeof a === 'function' && !a.__stubName)
       __defer(a, __params(a).map(function (p) { return p in globalThis ? globalThis[p] : __stub(p, true); }));
@@ -412,7 +420,19 @@ function __vm(options) {
   });
 }
 
+// The page's own functions, observed: calls recorded, then run as written.
+var __originals = new WeakMap();
+function __observe(fn, name) {
+  if (typeof fn !== 'function' || fn.__stubName || __originals.has(fn)) return fn;
+  var wrapped = new Proxy(fn, {apply: function (t, self, args) {
+    __called(name, args, self, true);
+    return Reflect.apply(t, self, args);
+  }});
+  __originals.set(wrapped, fn);
+  return wrapped;
+}
 function __params(fn) {
+  fn = __originals.get(fn) || fn;
   var src; try { src = Function.prototype.toString.call(fn); } catch (e) { return []; }
   var m = /^[^(=]*\(([^)]*)\)/.exec(src) || /^\s*(?:async\s+)?([\w$]+)\s*=>/.exec(src);
   if (!m) return [];
@@ -461,14 +481,14 @@ function __el(tag, id) {
   return new Proxy(node, {get: function (t, p) {
     if (p in t) return t[p];
     if (p === 'parentNode' || p === 'parentElement' || p === 'firstChild' || p === 'lastChild' || p === 'nextSibling') return __el('div');
-    if (typeof p === 'symbol' || p === 'then') return undefined;
+    if (typeof p === 'symbol' || p === 'then' || p.slice(0, 2) === '__') return undefined;
     return __inert[p];
   }});
 }
 function __attach(c) {
   if (c == null) return;
   if (typeof c === 'string') { __write(c); return; }
-  if (c.__jq) { __write(c.__html); return; }
+  if (c.__jq === true) { __write(c.__html); return; }
   if (c.tagName === 'A' && (c.href || c.attributes && c.attributes.href))
     __write('<a href="' + __s(c.href || c.attributes.href).replace(/"/g, '&quot;') + '">' + __s(c._text || c._html) + '</a>');
 }
@@ -616,7 +636,10 @@ function __jqObj(selector) {
     if (p === 'serialize') return function () { return ''; };
     if (p === 'load') return function (url, data) { __api('GET', __s(url).split(/\s+/)[0], typeof data === 'function' ? null : data); return proxy; };
     var plugin = __jq.fn[p];
-    if (typeof plugin === 'function' && !plugin.__stubName) return function () { return plugin.apply(proxy, arguments); };
+    if (typeof plugin === 'function' && !plugin.__stubName) return function () {
+      __called('$.fn.' + p, arguments, proxy, true);
+      return plugin.apply(proxy, arguments);
+    };
     return function () { __called('$.fn.' + p, arguments, proxy); return proxy; };
   }});
   return proxy;
@@ -680,8 +703,31 @@ var __jq = new Proxy(function (selector) {
 var $ = __jq, jQuery = __jq;
 
 var __baseline;
-function __setup(cfg) { __cfg = cfg; __baseline = Object.getOwnPropertyNames(globalThis); }
-function __script(i) { __attempt(function () { (0, eval)(__cfg.scripts[i]); }); }
+function __setup(cfg) { __cfg = cfg; __baseline = new Set(Object.getOwnPropertyNames(globalThis)); }
+function __script(i) {
+  var code = __cfg.scripts[i], names = {}, m, declared = /\bfunction\s+([A-Za-z_$][\w$]*)\s*\(/g;
+  while ((m = declared.exec(code)) && Object.keys(names).length < 100) names[m[1]] = true;
+  // Declarations are hoisted: wrapping them first observes calls made later in the same script.
+  var observe = Object.keys(names).map(function (n) {
+    return 'if (typeof ' + n + " === 'function') " + n + ' = __observe(' + n + ", '" + n + "');";
+  }).join(' ');
+  __attempt(function () { (0, eval)(observe + code); });
+  __observeGlobals();
+}
+// What the script left behind for later scripts: new global functions (function
+// expressions too) and the methods of new global objects.
+function __observeGlobals() {
+  Object.getOwnPropertyNames(globalThis).forEach(function (k) {
+    if (__baseline.has(k)) return;
+    var v; try { v = globalThis[k]; } catch (e) { return; }
+    if (typeof v === 'function' && !v.__stubName) { try { globalThis[k] = __observe(v, k); } catch (e) {} }
+    else if (v && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype) {
+      Object.keys(v).slice(0, 50).forEach(function (m) {
+        try { if (typeof v[m] === 'function') v[m] = __observe(v[m], k + '.' + m); } catch (e) {}
+      });
+    }
+  });
+}
 // After the scripts: what they deferred (ready, timers, onload), bounded.
 function __settle() {
   __cfg.onload.forEach(function (code) { __defer(code); });
