@@ -20,10 +20,12 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
+CHINA = timezone(timedelta(hours=8))
 # Attributes a portal puts a link target in when it does not use href.
 LINK_ATTRIBUTES = ("data-url", "data-href", "data-link", "data-file", "data-path", "data-src", "data-download")
 # A string literal inside a script attribute.
@@ -124,7 +126,7 @@ def postback_pages(html_text: str, page_url: str, is_pager_text) -> list[PostBac
 class JsonItem:
     url: str
     title: str
-    date: str  # as the API gives it (text or epoch seconds), "" when none
+    date: str  # as the API gives it, epoch times as YYYY-MM-DD; "" when none
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,21 @@ def json_listing(text: str, api_url: str, limit: int = 30) -> JsonListing | None
         if not url or not title:
             continue
         date = next((fields[k] for k in DATE_FIELDS if isinstance(fields.get(k), (str, int, float)) and fields[k]), "")
-        items.append(JsonItem(urljoin(api_url, url.strip()), " ".join(title.split()), str(date)))
+        items.append(JsonItem(urljoin(api_url, url.strip()), " ".join(title.split()), _date_text(date)))
     return JsonListing(tuple(items), tuple(_other_pages(data, api_url, len(items), limit)))
+
+
+def _date_text(value) -> str:
+    """An API's date as text: epoch seconds or milliseconds (as numbers or digits) become
+    the day in China (UTC+8); any other text is kept for crawler.dates to read."""
+    text = str(value).strip()
+    if isinstance(value, (int, float)) or text.isdigit() and len(text) in (10, 13):
+        seconds = float(value) / (1000 if float(value) > 1e11 else 1)
+        try:
+            return datetime.fromtimestamp(seconds, CHINA).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return ""
+    return text
 
 
 def _records(data, depth: int = 0):

@@ -20,6 +20,7 @@ because Scrapy's LinkExtractor drops .pdf/.doc links (IGNORED_EXTENSIONS).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -186,7 +187,28 @@ class PortalSpider(scrapy.Spider):
 
     # -- pages --------------------------------------------------------------------------
 
-    def parse_page(self, response):
+    async def parse_page(self, response):
+        """A page's links, then what its scripts lead to (run off the reactor: V8 may take a second)."""
+        for output in self.read_page(response):
+            if isinstance(output, ScriptsToRun):
+                for request in await self.scripted(output):
+                    yield request
+            else:
+                yield output
+
+    async def scripted(self, job: "ScriptsToRun") -> list:
+        """Pager and listing scripts, run in a sandbox: the pages, APIs and links they lead to."""
+        response = job.response
+        found = await asyncio.to_thread(run_listing_scripts, job.text, response.url, self.max_listing_pages)
+        hops, title = response.meta.get("hops", 0), job.context[0] or job.context[1]
+        out = [self.page_request(url, hops, 1, "(pager script)", response.url, title) for url in found.pages]
+        links = [Link(url, link_text) for url, link_text in found.links]
+        out += self.follow_links(links, response.url, job.context, hops, 0, job.found_on)
+        for url in dict.fromkeys([*found.apis, *(response.meta.get("nianbao_json") or [])]):
+            out.append(self.page_request(url, hops, 0, "(listing API)", response.url, title, callback=self.parse_page))
+        return out
+
+    def read_page(self, response):
         if response.status == 304:  # an original we hold, asked for as a page, not modified
             item = self.new_item(response, self.requested_url(response))
             item.not_modified, item.previous = True, response.meta.get("nianbao_previous")
@@ -238,14 +260,7 @@ class PortalSpider(scrapy.Spider):
         yield from self.postback_requests(text, response, hops, evidence_title, selector)
 
         if listing_pages == 0:
-            # Pager and listing scripts, run in a sandbox: the pages, APIs and links they lead to.
-            found = run_listing_scripts(text, response.url, self.max_listing_pages)
-            for url in found.pages:
-                yield self.page_request(url, hops, 1, "(pager script)", response.url, evidence_title)
-            scripted = [Link(url, link_text) for url, link_text in found.links]
-            yield from self.follow_links(scripted, response.url, context, hops, listing_pages, found_on)
-            for url in dict.fromkeys([*found.apis, *(response.meta.get("nianbao_json") or [])]):
-                yield self.page_request(url, hops, 0, "(listing API)", response.url, evidence_title, callback=self.parse_page)
+            yield ScriptsToRun(text, response, context, found_on)
 
         # Listings are often framed: follow frames as part of the page.
         if hops < self.max_depth:
@@ -539,6 +554,16 @@ class PortalSpider(scrapy.Spider):
         if kind == "soft_404":
             logger.info("%s: soft 404 at %s", self.name, url)
         return FetchErrorItem(self.portal.id, url, kind, reason, page_url, status)
+
+
+@dataclass(frozen=True)
+class ScriptsToRun:
+    """read_page's request to run the page's inline scripts (parse_page runs them in a thread)."""
+
+    text: str
+    response: object
+    context: list
+    found_on: "PageDates"
 
 
 class PageDates:
