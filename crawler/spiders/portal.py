@@ -212,6 +212,7 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:  # an original we hold, asked for as a page, not modified
             item = self.new_item(response, self.requested_url(response))
             item.not_modified, item.previous = True, response.meta.get("nianbao_previous")
+            item.published, item.published_from = PageDates("", response).published(Link(response.url), item.url)
             yield item
             self.documents.add(item.url)
             yield from self.waiting_sightings.pop(item.url, [])
