@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
+from crawler.scripts import PAGER_FIELDS
+
 CHINA = timezone(timedelta(hours=8))
 # Attributes a portal puts a link target in when it does not use href.
 LINK_ATTRIBUTES = ("data-url", "data-href", "data-link", "data-file", "data-path", "data-src", "data-download")
@@ -43,10 +45,11 @@ DATE_FIELDS = (
     "publishdate", "publish_date", "publishtime", "publish_time", "pubdate", "pub_date", "date", "releasedate",
     "release_time", "createtime", "create_time", "time", "fbrq", "docreltime",
 )
-PAGE_PARAMS = ("page", "pageno", "page_no", "pagenum", "pageindex", "page_index", "currentpage", "curpage", "current", "p")
-TOTAL_PAGE_FIELDS = ("pages", "totalpages", "total_pages", "pagecount", "page_count", "totalpage")
-TOTAL_ITEM_FIELDS = ("total", "totalcount", "total_count", "totalrecord", "count", "recordcount", "totalelements")
-PER_PAGE_FIELDS = ("per_page", "perpage", "pagesize", "page_size", "size", "limit", "rows_per_page")
+# Paging numbers go by the names pagers give them (crawler.scripts.PAGER_FIELDS); a URL may also say ?p=N.
+PAGE_PARAMS = (*PAGER_FIELDS["current"], "pagenum", "p")
+TOTAL_PAGE_FIELDS = tuple(PAGER_FIELDS["pages"])
+TOTAL_ITEM_FIELDS = (*PAGER_FIELDS["records"], "totalelements")
+PER_PAGE_FIELDS = tuple(PAGER_FIELDS["per_page"])
 
 
 def attribute_links(attributes: dict[str, str], base_url: str) -> list[str]:
