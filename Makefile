@@ -76,6 +76,7 @@ fixtures: $(STAMP)
 	$(BIN)/python fixtures/build_reports.py
 	$(BIN)/python fixtures/render_scans.py
 	$(BIN)/python fixtures/build_portals.py
+	$(BIN)/python fixtures/build_cms_portals.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache test-output

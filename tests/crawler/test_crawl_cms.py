@@ -15,7 +15,7 @@ import pytest
 
 from nianbao import DataDir
 from nianbao.demo import PortalServer
-from tests.support import TEST_PORTALS, crawl, journal_rows
+from tests.support import ROOT, TEST_PORTALS, crawl, journal_rows, sha256_of
 
 PORTALS = ("cms-trs", "cms-aspx", "cms-gkmlpt", "cms-redirect")
 
@@ -44,6 +44,8 @@ def sources(runs, crawl: str) -> list[dict]:
 
 
 def test_every_report_found_and_nothing_else(runs):
+    for report in runs["manifest"]["reports"]:
+        assert report["sha256"] == sha256_of(ROOT / report["file"]), "rerun fixtures/build_cms_portals.py"
     found = {row["url"]: row for row in sources(runs, "first")}
     expected = {runs["base"] + report["url"]: report for report in runs["manifest"]["reports"]}
     assert set(found) == set(expected)
