@@ -22,6 +22,40 @@ from pdfplumber.utils import obj_to_bbox
 THIN = 3.0  # points: a path thinner than this is a ruling line
 
 
+class _Handle(ctypes.c_void_p):
+    """A PDFium handle as a direct call returns it: kept a pointer (a plain c_void_p result
+    would become an int, which a call without argtypes passes truncated to a C int)."""
+
+
+def _direct(function, restype=ctypes.c_int):
+    """``function`` without ctypes' conversion of each argument, twice as fast a call: the
+    caller passes exactly the C types (handles, ints, ``byref`` buffers)."""
+    direct = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    direct.restype = restype
+    return direct
+
+
+# The calls made once per character or per page object.
+_get_loose_char_box = _direct(pdfium_c.FPDFText_GetLooseCharBox)
+_get_char_origin = _direct(pdfium_c.FPDFText_GetCharOrigin)
+_get_font_size = _direct(pdfium_c.FPDFText_GetFontSize, ctypes.c_double)
+_get_char_matrix = _direct(pdfium_c.FPDFText_GetMatrix)
+_get_unicode = _direct(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint)
+_is_generated = _direct(pdfium_c.FPDFText_IsGenerated)
+_get_object = _direct(pdfium_c.FPDFPage_GetObject, _Handle)
+_get_object_type = _direct(pdfium_c.FPDFPageObj_GetType)
+_get_bounds = _direct(pdfium_c.FPDFPageObj_GetBounds)
+_get_draw_mode = _direct(pdfium_c.FPDFPath_GetDrawMode)
+_get_fill_color = _direct(pdfium_c.FPDFPageObj_GetFillColor)
+_get_stroke_color = _direct(pdfium_c.FPDFPageObj_GetStrokeColor)
+_get_object_matrix = _direct(pdfium_c.FPDFPageObj_GetMatrix)
+_count_segments = _direct(pdfium_c.FPDFPath_CountSegments)
+_get_segment = _direct(pdfium_c.FPDFPath_GetPathSegment, _Handle)
+_get_segment_point = _direct(pdfium_c.FPDFPathSegment_GetPoint)
+_get_segment_type = _direct(pdfium_c.FPDFPathSegment_GetType)
+_get_segment_close = _direct(pdfium_c.FPDFPathSegment_GetClose)
+
+
 class PdfiumPage:
     """Just enough of pdfplumber's Page for table finding and cell text extraction."""
 
@@ -115,19 +149,22 @@ def page_chars(textpage, height: float) -> list[dict]:
     chars = []
     raw = textpage.raw
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    box = pdfium_c.FS_RECTF()  # one buffer for every character: ctypes calls made directly
+    origin = (ctypes.byref(ox), ctypes.byref(oy))
+    box = pdfium_c.FS_RECTF()  # one buffer for every character
+    box_ref = ctypes.byref(box)
     matrix = pdfium_c.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
     count = textpage.count_chars()
     # The page's text in one call (one UTF-16 unit per character index) saves a call per
     # character; a page with characters beyond the BMP is asked character by character.
     text = textpage.get_text_range(0, count) if count else ""
     codes = [ord(ch) for ch in text] if len(text) == count else None
     for i in range(count):
-        code = codes[i] if codes is not None else pdfium_c.FPDFText_GetUnicode(raw, i)
+        code = codes[i] if codes is not None else _get_unicode(raw, i)
         # PDFium generates only blanks and line ends (asked only for those).
-        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or (code in (0x20, 0xA0) and pdfium_c.FPDFText_IsGenerated(raw, i) == 1):
+        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or (code in (0x20, 0xA0) and _is_generated(raw, i) == 1):
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
+        if not _get_loose_char_box(raw, i, box_ref):
             raise PdfiumError("Failed to get charbox.")
         x0, x1 = box.left, box.right
         # Vertical extent from the baseline and the font size as drawn, so that every
@@ -135,10 +172,10 @@ def page_chars(textpage, height: float) -> list[dict]:
         # FPDFText_GetFontSize is the size of the Tf operator: WPS Office sets fonts at
         # 20 times their size and scales them back in the text matrix, so the size as
         # drawn is that times the matrix's vertical scale.
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, ctypes.byref(ox), ctypes.byref(oy))
-        size = pdfium_c.FPDFText_GetFontSize(raw, i)
+        _get_char_origin(raw, i, *origin)
+        size = _get_font_size(raw, i)
         extent = max(box.top - box.bottom, x1 - x0, 1.0)
-        if size > 2 * extent and pdfium_c.FPDFText_GetMatrix(raw, i, matrix):  # scaled by the text matrix
+        if size > 2 * extent and _get_char_matrix(raw, i, matrix_ref):  # scaled by the text matrix
             size *= math.hypot(matrix.c, matrix.d)
         if not size or size > 4 * extent:
             size = extent  # no trustworthy size: the glyph's own box
@@ -174,13 +211,12 @@ def _edges(page, height: float) -> list[dict] | None:
     bounds = [ctypes.c_float() for _ in range(4)]
     bound_refs = [ctypes.byref(v) for v in bounds]
     paint = _Paint()
-    get_object, get_type = pdfium_c.FPDFPage_GetObject, pdfium_c.FPDFPageObj_GetType
     form, path_kind = pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_PAGEOBJ_PATH
     for i in range(count):
-        obj = get_object(raw_page, i)
+        obj = _get_object(raw_page, i)
         if not obj:
             raise PdfiumError("Failed to get pageobject.")
-        kind = get_type(obj)
+        kind = _get_object_type(obj)
         if kind == form:
             return None  # nested coordinate spaces: leave it to pdfplumber
         if kind != path_kind:
@@ -188,7 +224,7 @@ def _edges(page, height: float) -> list[dict] | None:
         filled, stroked = paint.visible(obj)
         if not (filled or stroked):
             continue  # invisible: a white box behind a line of text, or a clip-only path
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, *bound_refs):
+        if not _get_bounds(obj, *bound_refs):
             raise PdfiumError("Failed to locate pageobject.")
         l, b, r, t = (v.value for v in bounds)
         x0, x1, top, bottom = l, r, height - t, height - b
@@ -216,10 +252,10 @@ class _Paint:
 
     def visible(self, path) -> tuple[bool, bool]:
         """(filled, stroked), counting only paint that differs from white paper."""
-        if not pdfium_c.FPDFPath_GetDrawMode(path, *self.modes):
+        if not _get_draw_mode(path, *self.modes):
             return True, True  # unknown: count it, as before
-        filled = self.fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and self._shows(pdfium_c.FPDFPageObj_GetFillColor, path)
-        stroked = bool(self.stroke.value) and self._shows(pdfium_c.FPDFPageObj_GetStrokeColor, path)
+        filled = self.fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and self._shows(_get_fill_color, path)
+        stroked = bool(self.stroke.value) and self._shows(_get_stroke_color, path)
         return filled, stroked
 
     def _shows(self, get_color, path) -> bool:
@@ -232,15 +268,16 @@ class _Paint:
 def _segments(path, height: float) -> list[dict] | None:
     """The axis-parallel straight segments of a larger path (a box, or a whole grid)."""
     m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(path, m):
+    if not _get_object_matrix(path, ctypes.byref(m)):
         raise PdfiumError("Failed to get matrix of pageobject.")
     x, y = ctypes.c_float(), ctypes.c_float()
+    point_refs = (ctypes.byref(x), ctypes.byref(y))
     out: list[dict] = []
     start = prev = None
-    for i in range(pdfium_c.FPDFPath_CountSegments(path)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(path, i)
-        pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+    for i in range(_count_segments(path)):
+        seg = _get_segment(path, i)
+        _get_segment_point(seg, *point_refs)
+        kind = _get_segment_type(seg)
         point = (m.a * x.value + m.c * y.value + m.e, height - (m.b * x.value + m.d * y.value + m.f))
         if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
             return None  # curves (rounded boxes): not ours to judge
@@ -249,7 +286,7 @@ def _segments(path, height: float) -> list[dict] | None:
             continue
         add_segment(out, prev, point)
         prev = point
-        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+        if _get_segment_close(seg) and start is not None:
             add_segment(out, prev, start)
             prev = start
     return out
