@@ -64,15 +64,6 @@ class PdfiumPage:
         self.bbox = (0, 0, width, height)
         self.chars, self.edges = chars, edges
 
-    def within(self, bbox: tuple[float, float, float, float]) -> "PdfiumPage":
-        """The same page with only the characters whose centre lies inside ``bbox``."""
-        x0, top, x1, bottom = bbox
-        chars = [
-            c for c in self.chars
-            if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
-        ]
-        return PdfiumPage(self.width, self.height, chars, self.edges)
-
     def find_tables(self, settings: dict):
         """``TableFinder(self, settings).tables``, with the cell search done by ``cells_from``."""
         finder = TableFinder.__new__(TableFinder)  # TableFinder.__init__, step by step
