@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pdfplumber
 from pdfplumber.utils import extract_text
-from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, LIGATURES
+from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 import pypdfium2 as pdfium
 
 from .errors import ExtractionError
@@ -207,7 +207,7 @@ def cell_texts(rows, centres: CharCentres) -> list[list[str | None]]:
     """What pdfplumber's ``Table.extract()`` returns for these rows and characters, faster.
 
     Same rule (a character belongs to the cell holding its centre, half-open box) and
-    the same ``extract_text`` per cell; each centre is computed once per page and a row's
+    the same text per cell (``_cell_text``); each centre is computed once per page and a row's
     characters are looked up by their vertical centre instead of scanning the page's.
     """
     out: list[list[str | None]] = []
@@ -220,37 +220,76 @@ def cell_texts(rows, centres: CharCentres) -> list[list[str | None]]:
                 continue
             cx0, ctop, cx1, cbottom = cell
             cell_chars = [c for v, _, h, c in in_row if cx0 <= h < cx1 and ctop <= v < cbottom]
-            if not cell_chars:
-                texts.append("")
-            else:
-                word = _one_word(cell_chars)
-                texts.append(word if word is not None else extract_text(cell_chars))
+            texts.append(_cell_text(cell_chars) if cell_chars else "")
         out.append(texts)
     return out
 
 
-def _one_word(chars: list[dict]) -> str | None:
-    """``extract_text(chars)`` when the characters form one word on one line, else None.
+def _cell_text(chars: list[dict]) -> str:
+    """``extract_text(chars)`` (pdfplumber's defaults) without its per-word dicts and maps.
 
-    Most cells hold one figure or one short label: all characters on one baseline
-    (equal ``top``), no blanks, each starting within pdfplumber's x tolerance of the
-    previous one's end. pdfplumber then yields exactly that word, with ligatures
-    expanded; anything else goes through ``extract_text`` itself.
+    The same steps on upright characters: lines by ``top`` (values chained within the y
+    tolerance), each left to right (stable on x0) and cut into words where a character
+    starts before the last one or beyond its end plus the x tolerance, or sits more than
+    the y tolerance off its top; blanks end a word; ligatures expanded; then the words
+    clustered into lines by their top, joined by spaces and line breaks. Anything else
+    (rotated or textless characters, a NaN position) goes through ``extract_text`` itself.
     """
-    top = chars[0]["top"]
-    ordered = sorted(chars, key=_x0)  # stable, as pdfplumber's (x0, x0) sort
-    previous = None
-    for char in ordered:
-        if char["top"] != top or not char["upright"] or char["text"].isspace():
-            return None
-        if previous is not None and char["x0"] > previous["x1"] + DEFAULT_X_TOLERANCE:
-            return None
-        previous = char
-    return "".join(LIGATURES.get(c["text"], c["text"] or "") for c in ordered)
+    if not all(c["upright"] is True and c["text"] and c["top"] == c["top"] for c in chars):
+        return extract_text(chars)
+    words: list[tuple[float, str]] = []  # (top, text)
+    for line in _clusters(chars, _top):
+        line.sort(key=_x0)
+        word: list[dict] = []
+        for char in line:
+            if char["text"].isspace():
+                if word:
+                    words.append(_word(word))
+                word = []
+                continue
+            if word:
+                last = word[-1]
+                if (char["x0"] < last["x0"] or char["x0"] > last["x1"] + DEFAULT_X_TOLERANCE
+                        or abs(char["top"] - last["top"]) > DEFAULT_Y_TOLERANCE):
+                    words.append(_word(word))
+                    word = []
+            word.append(char)
+        if word:
+            words.append(_word(word))
+    return "\n".join(" ".join(text for _, text in line) for line in _clusters(words, itemgetter(0)))
+
+
+def _clusters(items: list, key) -> list[list]:
+    """pdfplumber's ``cluster_objects(items, key, DEFAULT_Y_TOLERANCE)``: the distinct key
+    values sorted and chained while each is within the tolerance of the one before; groups
+    in that order, items in their given order."""
+    keys = [key(item) for item in items]
+    values = sorted(set(keys))
+    if len(values) <= 1:  # most cells: one line
+        return [items] if items else []
+    group_of: dict = {}
+    group, last = 0, values[0]
+    for value in values:
+        if value > last + DEFAULT_Y_TOLERANCE:
+            group += 1
+        group_of[value] = group
+        last = value
+    groups: list[list] = [[] for _ in range(group + 1)]
+    for item, value in zip(items, keys):
+        groups[group_of[value]].append(item)
+    return groups
+
+
+def _word(chars: list[dict]) -> tuple[float, str]:
+    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
 
 
 def _x0(char: dict) -> float:
     return char["x0"]
+
+
+def _top(char: dict) -> float:
+    return char["top"]
 
 
 def _missing_borders(page, found) -> list[float]:
