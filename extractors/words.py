@@ -26,12 +26,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import itemgetter, methodcaller
 
 from .labels import active_item, compact, request_items
 from .model import Box, Table
 from .normalize import normalize_chars
 from .numbers import is_value
 
+# A character's box and an OCR word's confidence, as read from its dict.
+_X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("x0", "top", "x1", "bottom"))
+_CONFIDENCE = methodcaller("get", "confidence")
 # Two characters further apart than this (times their height) are two tokens.
 TOKEN_GAP = 0.45
 # Value tokens whose centres are closer than this (times the median value height) share a column.
@@ -147,25 +151,27 @@ def lines_of(chars: list[dict]) -> list[Line]:
         total, first_height = middle, height
     lines = []
     for group in groups:
-        group.sort(key=lambda c: c["x0"])
-        lines.append(Line(_tokens(group), min(c["top"] for c in group), max(c["bottom"] for c in group)))
+        group.sort(key=_X0)
+        lines.append(Line(_tokens(group), min(map(_TOP, group)), max(map(_BOTTOM, group))))
     return lines
 
 
 def _tokens(chars: list[dict]) -> list[Token]:
     """A line's characters (left to right, no blanks among them) cut where the gap is wide."""
     tokens: list[Token] = []
-    part = [chars[0]] if chars else []
+    if not chars:
+        return tokens
+    part = [chars[0]]
+    previous_x1, previous_height = chars[0]["x1"], chars[0]["bottom"] - chars[0]["top"]
     for char in chars[1:]:
-        previous = part[-1]
-        height = max(previous["bottom"] - previous["top"], char["bottom"] - char["top"], 1.0)
-        if char["x0"] - previous["x1"] <= TOKEN_GAP * height:
+        height = char["bottom"] - char["top"]
+        if char["x0"] - previous_x1 <= TOKEN_GAP * max(previous_height, height, 1.0):
             part.append(char)
-            continue
-        _add_token(tokens, part)
-        part = [char]
-    if part:
-        _add_token(tokens, part)
+        else:
+            _add_token(tokens, part)
+            part = [char]
+        previous_x1, previous_height = char["x1"], height
+    _add_token(tokens, part)
     return tokens
 
 
@@ -173,12 +179,9 @@ def _add_token(tokens: list[Token], part: list[dict]) -> None:
     text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
     if not text:
         return
-    first = part[0]
-    x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
-    for c in part[1:]:
-        x0, top = min(x0, c["x0"]), min(top, c["top"])
-        x1, bottom = max(x1, c["x1"]), max(bottom, c["bottom"])
-    confidences = [c["confidence"] for c in part if c.get("confidence") is not None]  # OCR words
+    x0, top = min(map(_X0, part)), min(map(_TOP, part))
+    x1, bottom = max(map(_X1, part)), max(map(_BOTTOM, part))
+    confidences = [v for v in map(_CONFIDENCE, part) if v is not None]  # OCR words
     tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
 
 
@@ -368,6 +371,14 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
     for fragment in items:
         owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - fragment.middle))
         labels[id(owner[id(fragment)])].append(fragment)
+    named: dict[tuple[int, ...], int] = {}  # _named of each label tried, by its tokens (all alive here)
+
+    def named_of(tokens: list[Token]) -> int:
+        key = tuple(map(id, tokens))
+        if key not in named:
+            named[key] = _named(tokens)
+        return named[key]
+
     for _ in range(3):  # moves until none helps
         moved = False
         for fragment in items:
@@ -379,7 +390,7 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
                 continue
             mine, theirs = labels[id(current)], labels[id(other)]
             without = [t for t in mine if t is not fragment]
-            if _named(without) + _named(theirs + [fragment]) > _named(mine) + _named(theirs):
+            if named_of(without) + named_of(theirs + [fragment]) > named_of(mine) + named_of(theirs):
                 labels[id(current)], labels[id(other)] = without, theirs + [fragment]
                 owner[id(fragment)] = other
                 moved = True
