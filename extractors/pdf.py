@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 from .errors import ExtractionError
 from .model import Table
 from .normalize import normalize_cell, normalize_chars
-from .pdfium_page import PdfiumPage, page_chars, pdfium_page
+from .pdfium_page import PdfiumPage, clusters, page_chars, pdfium_page
 from .tables import Cell, RawTable, join_tables
 from .words import Page, text_by_position, word_tables
 
@@ -238,7 +238,7 @@ def _cell_text(chars: list[dict]) -> str:
     if not all(c["upright"] is True and c["text"] and c["top"] == c["top"] for c in chars):
         return extract_text(chars)
     words: list[tuple[float, str]] = []  # (top, text)
-    for line in _clusters(chars, _top):
+    for line in clusters(chars, _top, DEFAULT_Y_TOLERANCE):
         line.sort(key=_x0)
         word: list[dict] = []
         for char in line:
@@ -256,28 +256,7 @@ def _cell_text(chars: list[dict]) -> str:
             word.append(char)
         if word:
             words.append(_word(word))
-    return "\n".join(" ".join(text for _, text in line) for line in _clusters(words, itemgetter(0)))
-
-
-def _clusters(items: list, key) -> list[list]:
-    """pdfplumber's ``cluster_objects(items, key, DEFAULT_Y_TOLERANCE)``: the distinct key
-    values sorted and chained while each is within the tolerance of the one before; groups
-    in that order, items in their given order."""
-    keys = [key(item) for item in items]
-    values = sorted(set(keys))
-    if len(values) <= 1:  # most cells: one line
-        return [items] if items else []
-    group_of: dict = {}
-    group, last = 0, values[0]
-    for value in values:
-        if value > last + DEFAULT_Y_TOLERANCE:
-            group += 1
-        group_of[value] = group
-        last = value
-    groups: list[list] = [[] for _ in range(group + 1)]
-    for item, value in zip(items, keys):
-        groups[group_of[value]].append(item)
-    return groups
+    return "\n".join(" ".join(text for _, text in line) for line in clusters(words, itemgetter(0), DEFAULT_Y_TOLERANCE))
 
 
 def _word(chars: list[dict]) -> tuple[float, str]:

@@ -3,8 +3,9 @@
 pdfplumber gets its characters and ruling lines from pdfminer, which interprets every
 page in Python (about a quarter of a second per page). PDFium has them already: its
 text page gives each character's box, its path objects give the ruling lines. This
-module supplies exactly what ``pdfplumber.table.TableFinder`` and ``Table.extract``
-read — ``chars``, ``edges``, ``bbox`` — and leaves the table algorithm to pdfplumber.
+module supplies exactly what ``pdfplumber.table.TableFinder`` reads — ``chars``,
+``edges``, ``bbox`` — and runs pdfplumber's table algorithm ("lines" strategies) with
+its steps redone on plain tuples, to the same tables.
 Pages it cannot describe faithfully (rotated, offset media box, form XObjects, curves)
 return None, and the caller falls back to pdfplumber proper.
 """
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import ctypes
 import math
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
 
 import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfiumError
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
-from pdfplumber.utils import obj_to_bbox
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables
 
 THIN = 3.0  # points: a path thinner than this is a ruling line
 
@@ -65,44 +67,148 @@ class PdfiumPage:
         self.chars, self.edges = chars, edges
 
     def find_tables(self, settings: dict):
-        """``TableFinder(self, settings).tables``, with the cell search done by ``cells_from``."""
-        finder = TableFinder.__new__(TableFinder)  # TableFinder.__init__, step by step
-        finder.page, finder.settings = self, TableSettings.resolve(settings)
-        finder.edges = finder.get_edges()
-        finder.intersections = edges_to_intersections(
-            finder.edges, finder.settings.intersection_x_tolerance, finder.settings.intersection_y_tolerance
-        )
-        finder.cells = cells_from(finder.intersections)
-        finder.tables = [Table(self, group) for group in cells_to_tables(finder.cells)]
-        return finder.tables
+        """``TableFinder(self, settings).tables``: for the "lines" strategies pdfplumber's steps
+        redone on edge tuples (``merged_edges``, ``intersections``, ``cells_from``), same tables."""
+        resolved = TableSettings.resolve(settings)
+        explicit = resolved.explicit_horizontal_lines or []
+        if ((resolved.vertical_strategy, resolved.horizontal_strategy) != ("lines", "lines")
+                or resolved.explicit_vertical_lines or not all(isinstance(y, (int, float)) for y in explicit)
+                or not _plain(self.edges, explicit)):
+            return TableFinder(self, resolved).tables
+        x0, _, x1, _ = self.bbox
+        vertical, horizontal = merged_edges(self.edges, resolved, [(x0, y, x1, y, x1 - x0) for y in explicit])
+        points = intersections(vertical, horizontal, resolved.intersection_x_tolerance,
+                               resolved.intersection_y_tolerance)
+        return [Table(self, group) for group in cells_to_tables(cells_from(points))]
 
 
-def cells_from(intersections: dict) -> list[tuple]:
+def _plain(edges: list[dict], explicit: list[float]) -> bool:
+    """Every position a finite number of page size (well under 1e9): sorting and the
+    tolerance arithmetic of the tuple steps then match pdfplumber's exactly."""
+    values = [e[key] for e in edges for key in ("x0", "top", "x1", "bottom", "width", "height")] + list(explicit)
+    return all(abs(v) < 1e9 for v in values)  # False for NaN too
+
+
+# An edge as the tuple steps carry it: (x0, top, x1, bottom, length), the length being
+# pdfplumber's "height" of a vertical edge and "width" of a horizontal one.
+def merged_edges(edges: list[dict], settings: TableSettings, explicit_horizontal: list[tuple]) -> tuple[list, list]:
+    """pdfplumber's ``TableFinder.get_edges`` for the "lines" strategies: the vertical and
+    the horizontal edges prefiltered, snapped, joined and filtered by length as there, to
+    the same floating-point values."""
+    prefilter, minimum = settings.edge_min_length_prefilter, settings.edge_min_length
+    vertical = [(e["x0"], e["top"], e["x1"], e["bottom"], e["height"]) for e in edges
+                if e["orientation"] == "v" and e["height"] >= prefilter]
+    horizontal = [(e["x0"], e["top"], e["x1"], e["bottom"], e["width"]) for e in edges
+                  if e["orientation"] == "h" and e["width"] >= prefilter] + explicit_horizontal
+    if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
+        vertical = _snapped(vertical, 0, settings.snap_x_tolerance)
+        horizontal = _snapped(horizontal, 1, settings.snap_y_tolerance)
+    vertical = [e for e in _joined(vertical, 0, 1, 3, settings.join_y_tolerance) if e[4] >= minimum]
+    horizontal = [e for e in _joined(horizontal, 1, 0, 2, settings.join_x_tolerance) if e[4] >= minimum]
+    return vertical, horizontal
+
+
+def _snapped(edges: list[tuple], position: int, tolerance: float) -> list[tuple]:
+    """pdfplumber's ``snap_objects``: edges clustered by their position (x0 of a vertical,
+    top of a horizontal), each moved by its cluster's mean minus its own position."""
+    out = []
+    for group in clusters(edges, itemgetter(position), tolerance):
+        mean = sum(map(itemgetter(position), group)) / len(group)
+        for x0, top, x1, bottom, length in group:
+            if position == 0:
+                shift = mean - x0
+                out.append((x0 + shift, top, x1 + shift, bottom, length))
+            else:
+                shift = mean - top
+                out.append((x0, top + shift, x1, bottom + shift, length))
+    return out
+
+
+def _joined(edges: list[tuple], position: int, start: int, end: int, tolerance: float) -> list[tuple]:
+    """pdfplumber's ``join_edge_group`` over each line of edges (same position): sorted by
+    start, an edge starting within ``tolerance`` of the last one's end extends it."""
+    out: list[tuple] = []
+    for edge in sorted(edges, key=itemgetter(position, start)):  # stable, as pdfplumber's two sorts
+        last = out[-1] if out else None
+        if last is None or last[position] != edge[position] or edge[start] > last[end] + tolerance:
+            out.append(edge)
+        elif edge[end] > last[end]:
+            value = edge[end]
+            if end == 2:  # a horizontal edge's x1: its width follows
+                out[-1] = (last[0], last[1], value, last[3], value - last[0])
+            else:  # a vertical edge's bottom: its height grows by as much
+                out[-1] = (last[0], last[1], last[2], value, last[4] + (value - last[3]))
+    return out
+
+
+def intersections(vertical: list[tuple], horizontal: list[tuple], x_tolerance: float,
+                  y_tolerance: float) -> dict[tuple, tuple[set, set]]:
+    """pdfplumber's ``edges_to_intersections``: each point (x of a vertical edge, top of a
+    horizontal one) where the two meet within the tolerances, with the boxes of the
+    vertical and of the horizontal edges meeting there. The horizontal edges are looked up
+    by their top (one point of margin over the exact test, which decides)."""
+    horizontal = sorted(horizontal, key=itemgetter(1))
+    tops = [h[1] for h in horizontal]
+    points: dict[tuple, tuple[set, set]] = {}
+    for v in vertical:
+        x, top, bottom = v[0], v[1], v[3]
+        first = bisect_left(tops, top - y_tolerance - 1)
+        last = bisect_right(tops, bottom + y_tolerance + 1)
+        for h in horizontal[first:last]:
+            if top <= h[1] + y_tolerance and bottom >= h[1] - y_tolerance and h[0] - x_tolerance <= x <= h[2] + x_tolerance:
+                point = (x, h[1])
+                if point not in points:
+                    points[point] = (set(), set())
+                points[point][0].add(v[:4])
+                points[point][1].add(h[:4])
+    return points
+
+
+def clusters(items: list, key, tolerance: float) -> list[list]:
+    """pdfplumber's ``cluster_objects(items, key, tolerance)``: the distinct key values
+    sorted and chained while each is within the tolerance of the one before; groups in
+    that order, items in their given order."""
+    keys = [key(item) for item in items]
+    values = sorted(set(keys))
+    if len(values) <= 1:
+        return [items] if items else []
+    group_of: dict = {}
+    group, last = 0, values[0]
+    for value in values:
+        if value > last + tolerance:
+            group += 1
+        group_of[value] = group
+        last = value
+    groups: list[list] = [[] for _ in range(group + 1)]
+    for item, value in zip(items, keys):
+        groups[group_of[value]].append(item)
+    return groups
+
+
+def cells_from(points: dict[tuple, tuple[set, set]]) -> list[tuple]:
     """pdfplumber's ``intersections_to_cells``, same cells in the same order, faster.
 
     pdfplumber rebuilds both points' edge sets on every connectivity test and rescans
-    every later point for each point; here each point's edge sets are built once and
-    the points below (same x) and to the right (same y) are looked up directly.
+    every later point for each point; here each point comes with its edge sets and the
+    points below (same x) and to the right (same y) are looked up directly.
     """
-    vertical = {p: {obj_to_bbox(e) for e in edges["v"]} for p, edges in intersections.items()}
-    horizontal = {p: {obj_to_bbox(e) for e in edges["h"]} for p, edges in intersections.items()}
 
     def connects(p1, p2) -> bool:
-        return (p1[0] == p2[0] and not vertical[p1].isdisjoint(vertical[p2])) or (
-            p1[1] == p2[1] and not horizontal[p1].isdisjoint(horizontal[p2])
+        return (p1[0] == p2[0] and not points[p1][0].isdisjoint(points[p2][0])) or (
+            p1[1] == p2[1] and not points[p1][1].isdisjoint(points[p2][1])
         )
 
-    points = sorted(intersections)
+    ordered = sorted(points)
     by_x: dict[float, list] = {}
     by_y: dict[float, list] = {}
-    for point in points:  # each list stays in sorted order
+    for point in ordered:  # each list stays in sorted order
         by_x.setdefault(point[0], []).append(point)
         by_y.setdefault(point[1], []).append(point)
     cells = []
-    for pt in points:
+    for pt in ordered:
         below = [p for p in by_x[pt[0]] if p > pt]
         right = [p for p in by_y[pt[1]] if p > pt]
-        cell = _smallest_cell(pt, below, right, intersections, connects)
+        cell = _smallest_cell(pt, below, right, points, connects)
         if cell:
             cells.append(cell)
     return cells
