@@ -191,16 +191,14 @@ class CharCentres:
 
     def __init__(self, chars: list[dict]):
         located = [((c["top"] + c["bottom"]) / 2, n, (c["x0"] + c["x1"]) / 2, c) for n, c in enumerate(chars)]
-        self.located = sorted(item for item in located if item[0] == item[0])  # a NaN is in no box
+        self.located = sorted(item for item in located if item[0] == item[0] and item[2] == item[2])  # NaN: no box
         self.middles = [item[0] for item in self.located]
 
     def in_box(self, x0: float, top: float, x1: float, bottom: float) -> list[tuple]:
         """(vertical centre, page order, horizontal centre, char) of the characters whose
-        centre lies in the half-open box, in page order."""
+        centre lies in the half-open box, top to bottom."""
         start, end = bisect_left(self.middles, top), bisect_left(self.middles, bottom)
-        found = [item for item in self.located[start:end] if x0 <= item[2] < x1]
-        found.sort(key=itemgetter(1))
-        return found
+        return [item for item in self.located[start:end] if x0 <= item[2] < x1]
 
 
 def cell_texts(rows, centres: CharCentres) -> list[list[str | None]]:
@@ -212,14 +210,16 @@ def cell_texts(rows, centres: CharCentres) -> list[list[str | None]]:
     """
     out: list[list[str | None]] = []
     for row in rows:
-        in_row = centres.in_box(*row.bbox)
+        in_row = sorted(centres.in_box(*row.bbox), key=itemgetter(2))  # by horizontal centre
+        across = [item[2] for item in in_row]
         texts: list[str | None] = []
         for cell in row.cells:
             if cell is None:
                 texts.append(None)
                 continue
             cx0, ctop, cx1, cbottom = cell
-            cell_chars = [c for v, _, h, c in in_row if cx0 <= h < cx1 and ctop <= v < cbottom]
+            inside = in_row[bisect_left(across, cx0) : bisect_left(across, cx1)]
+            cell_chars = [item[3] for item in sorted(inside, key=itemgetter(1)) if ctop <= item[0] < cbottom]
             texts.append(_cell_text(cell_chars) if cell_chars else "")
         out.append(texts)
     return out
@@ -256,6 +256,8 @@ def _cell_text(chars: list[dict]) -> str:
             word.append(char)
         if word:
             words.append(_word(word))
+    if len(words) == 1:  # most cells: one word
+        return words[0][1]
     return "\n".join(" ".join(text for _, text in line) for line in clusters(words, itemgetter(0), DEFAULT_Y_TOLERANCE))
 
 

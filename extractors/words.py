@@ -33,8 +33,8 @@ from .model import Box, Table
 from .normalize import normalize_chars
 from .numbers import is_value
 
-# A character's box and an OCR word's confidence, as read from its dict.
-_X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("x0", "top", "x1", "bottom"))
+# A character's text, box and OCR word confidence, as read from its dict.
+_TEXT, _X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "x1", "bottom"))
 _CONFIDENCE = methodcaller("get", "confidence")
 # Two characters further apart than this (times their height) are two tokens.
 TOKEN_GAP = 0.45
@@ -176,7 +176,7 @@ def _tokens(chars: list[dict]) -> list[Token]:
 
 
 def _add_token(tokens: list[Token], part: list[dict]) -> None:
-    text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
+    text = normalize_chars("".join(map(_TEXT, part))).replace(" ", "")
     if not text:
         return
     x0, top = min(map(_X0, part)), min(map(_TOP, part))
@@ -548,4 +548,6 @@ def _columns(values: list[Token]) -> list[float]:
 
 
 def _nearest(columns: list[float], x: float) -> int:
-    return min(range(len(columns)), key=lambda k: abs(columns[k] - x))
+    """The index of the column closest to ``x`` (the first of equals)."""
+    distances = [abs(column - x) for column in columns]
+    return distances.index(min(distances))
