@@ -149,15 +149,17 @@ def lines_of(chars: list[dict]) -> list[Line]:
         last = [char]
         groups.append(last)
         total, first_height = middle, height
+    confident = any("confidence" in c for c in chars)  # OCR words: their tokens keep the least
     lines = []
     for group in groups:
         group.sort(key=_X0)
-        lines.append(Line(_tokens(group), min(map(_TOP, group)), max(map(_BOTTOM, group))))
+        lines.append(Line(_tokens(group, confident), min(map(_TOP, group)), max(map(_BOTTOM, group))))
     return lines
 
 
-def _tokens(chars: list[dict]) -> list[Token]:
-    """A line's characters (left to right, no blanks among them) cut where the gap is wide."""
+def _tokens(chars: list[dict], confident: bool) -> list[Token]:
+    """A line's characters (left to right, no blanks among them) cut where the gap is wide;
+    ``confident`` when characters may carry a confidence."""
     tokens: list[Token] = []
     if not chars:
         return tokens
@@ -168,20 +170,20 @@ def _tokens(chars: list[dict]) -> list[Token]:
         if char["x0"] - previous_x1 <= TOKEN_GAP * max(previous_height, height, 1.0):
             part.append(char)
         else:
-            _add_token(tokens, part)
+            _add_token(tokens, part, confident)
             part = [char]
         previous_x1, previous_height = char["x1"], height
-    _add_token(tokens, part)
+    _add_token(tokens, part, confident)
     return tokens
 
 
-def _add_token(tokens: list[Token], part: list[dict]) -> None:
+def _add_token(tokens: list[Token], part: list[dict], confident: bool) -> None:
     text = normalize_chars("".join(map(_TEXT, part))).replace(" ", "")
     if not text:
         return
     x0, top = min(map(_X0, part)), min(map(_TOP, part))
     x1, bottom = max(map(_X1, part)), max(map(_BOTTOM, part))
-    confidences = [v for v in map(_CONFIDENCE, part) if v is not None]  # OCR words
+    confidences = [v for v in map(_CONFIDENCE, part) if v is not None] if confident else None
     tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
 
 
