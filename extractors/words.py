@@ -359,6 +359,9 @@ def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
     for row, near, order in zip(rows, nearest, ordered):
         near_own = [t for t in near if id(t) in own]
         order_own = [t for t in order if id(t) in own]
+        if len(near_own) == len(order_own) and all(a is b for a, b in zip(near_own, order_own)):
+            row.label = order  # the same lines: the same head, the same names
+            continue
         same_head = {id(t) for t in near_own} & openers == {id(t) for t in order_own} & openers
         row.label = order if same_head and _names(near_own) == _names(order_own) else []
 
@@ -391,8 +394,11 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
             if other is None:
                 continue
             mine, theirs = labels[id(current)], labels[id(other)]
+            named_now = named_of(mine) + named_of(theirs)
+            if named_now == 2:  # both name one row already: no move can do better
+                continue
             without = [t for t in mine if t is not fragment]
-            if named_of(without) + named_of(theirs + [fragment]) > named_of(mine) + named_of(theirs):
+            if named_of(without) + named_of(theirs + [fragment]) > named_now:
                 labels[id(current)], labels[id(other)] = without, theirs + [fragment]
                 owner[id(fragment)] = other
                 moved = True
