@@ -32,6 +32,7 @@ from .labels import active_item, compact, request_items
 from .model import Box, Table
 from .normalize import normalize_chars
 from .numbers import is_value
+from .tables import nearest
 
 # A character's text, box and OCR word confidence, as read from its dict.
 _TEXT, _X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "x1", "bottom"))
@@ -303,9 +304,9 @@ def _grid(block: list[Line], index: int, reading: str = "words") -> Table | None
             if token.centre < value_left - 2:
                 (corner.append(token) if number <= header_end else loose.append((line.middle, token)))
             elif spacing and token.x1 - token.x0 > 1.5 * spacing:
-                spanning[_nearest(columns, token.centre)].append(token)
+                spanning[nearest(columns, token.centre)].append(token)
             else:
-                header[_nearest(columns, token.centre)].append(token)
+                header[nearest(columns, token.centre)].append(token)
     if not rows:
         return None
     _attach_label_fragments(rows, [token for _, token in loose])
@@ -324,7 +325,7 @@ def _grid(block: list[Line], index: int, reading: str = "words") -> Table | None
         cell_boxes: list[Box | None] = [None] * len(columns)
         cell_confidences: list[float | None] = [None] * len(columns)
         for token in row.values:
-            column = _nearest(columns, token.centre)
+            column = nearest(columns, token.centre)
             if cells[column]:
                 return None  # two figures under one column: the columns are not what they seem
             cells[column], cell_boxes[column], cell_confidences[column] = token.text, token.box, token.confidence
@@ -355,8 +356,8 @@ def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
     ordered, openers, own = _by_order(rows, fragments)
     if ordered is None:
         return
-    nearest = _by_distance(rows, fragments, item_left)
-    for row, near, order in zip(rows, nearest, ordered):
+    by_distance = _by_distance(rows, fragments, item_left)
+    for row, near, order in zip(rows, by_distance, ordered):
         near_own = [t for t in near if id(t) in own]
         order_own = [t for t in order if id(t) in own]
         if len(near_own) == len(order_own) and all(a is b for a, b in zip(near_own, order_own)):
@@ -553,9 +554,3 @@ def _columns(values: list[Token]) -> list[float]:
         else:
             clusters[-1].append(centre)
     return [sum(c) / len(c) for c in clusters]
-
-
-def _nearest(columns: list[float], x: float) -> int:
-    """The index of the column closest to ``x`` (the first of equals)."""
-    distances = [abs(column - x) for column in columns]
-    return distances.index(min(distances))
