@@ -19,7 +19,7 @@ from operator import itemgetter
 
 import pypdfium2.raw as pdfium_c
 from pypdfium2 import PdfiumError
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables
+from pdfplumber.table import Table, TableFinder, TableSettings
 
 THIN = 3.0  # points: a path thinner than this is a ruling line
 
@@ -79,7 +79,7 @@ class PdfiumPage:
         vertical, horizontal = merged_edges(self.edges, resolved, [(x0, y, x1, y, x1 - x0) for y in explicit])
         points = intersections(vertical, horizontal, resolved.intersection_x_tolerance,
                                resolved.intersection_y_tolerance)
-        return [Table(self, group) for group in cells_to_tables(cells_from(points))]
+        return [Table(self, group) for group in tables_of(cells_from(points))]
 
 
 def _plain(edges: list[dict], explicit: list[float]) -> bool:
@@ -212,6 +212,35 @@ def cells_from(points: dict[tuple, tuple[set, set]]) -> list[tuple]:
         if cell:
             cells.append(cell)
     return cells
+
+
+def tables_of(cells: list[tuple]) -> list[list[tuple]]:
+    """pdfplumber's ``cells_to_tables`` for distinct cells (``cells_from`` gives one per
+    top-left point), same tables with their cells in the same order: sweeps over the
+    cells left, each taking those that share a corner with the table grown so far, until
+    a sweep takes none; each cell's corners made once."""
+    corners = [((x0, top), (x0, bottom), (x1, top), (x1, bottom)) for x0, top, x1, bottom in cells]
+    remaining = list(range(len(cells)))
+    tables: list[list[tuple]] = []
+    current: list[tuple] = []
+    current_corners: set[tuple] = set()
+    while remaining:
+        taken = len(current)
+        left = []
+        for i in remaining:
+            if not current or any(corner in current_corners for corner in corners[i]):
+                current_corners.update(corners[i])
+                current.append(cells[i])
+            else:
+                left.append(i)
+        remaining = left
+        if len(current) == taken:
+            tables.append(current)
+            current, current_corners = [], set()
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
 
 
 def _smallest_cell(pt, below, right, intersections, connects):
