@@ -274,8 +274,8 @@ def page_chars(textpage, height: float) -> list[dict]:
     """Every character of a text page as pdfplumber describes one (text, x0, x1, top, bottom…)."""
     chars = []
     raw = textpage.raw
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    origin = (ctypes.byref(ox), ctypes.byref(oy))
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
     box = pdfium_c.FS_RECTF()  # one buffer for every character
     box_ref = ctypes.byref(box)
     matrix = pdfium_c.FS_MATRIX()
@@ -284,11 +284,10 @@ def page_chars(textpage, height: float) -> list[dict]:
     # The page's text in one call (one UTF-16 unit per character index) saves a call per
     # character; a page with characters beyond the BMP is asked character by character.
     text = textpage.get_text_range(0, count) if count else ""
-    codes = [ord(ch) for ch in text] if len(text) == count else None
-    for i in range(count):
-        code = codes[i] if codes is not None else _get_unicode(raw, i)
+    codes = map(ord, text) if len(text) == count else (_get_unicode(raw, i) for i in range(count))
+    for i, code in enumerate(codes):
         # PDFium generates only blanks and line ends (asked only for those).
-        if code in (0, 0x0A, 0x0D, 0x02, 0xFFFE) or (code in (0x20, 0xA0) and _is_generated(raw, i) == 1):
+        if code in _NEVER_TEXT or (code in _BLANKS and _is_generated(raw, i) == 1):
             continue
         if not _get_loose_char_box(raw, i, box_ref):
             raise PdfiumError("Failed to get charbox.")
@@ -298,15 +297,19 @@ def page_chars(textpage, height: float) -> list[dict]:
         # FPDFText_GetFontSize is the size of the Tf operator: WPS Office sets fonts at
         # 20 times their size and scales them back in the text matrix, so the size as
         # drawn is that times the matrix's vertical scale.
-        _get_char_origin(raw, i, *origin)
+        _get_char_origin(raw, i, origin_x_ref, origin_y_ref)
         size = _get_font_size(raw, i)
         extent = max(box.top - box.bottom, x1 - x0, 1.0)
         if size > 2 * extent and _get_char_matrix(raw, i, matrix_ref):  # scaled by the text matrix
             size *= math.hypot(matrix.c, matrix.d)
         if not size or size > 4 * extent:
             size = extent  # no trustworthy size: the glyph's own box
-        chars.append(char(chr(code), x0, x1, height - oy.value, size))
+        chars.append(char(chr(code), x0, x1, height - origin_y.value, size))
     return chars
+
+
+_NEVER_TEXT = frozenset((0, 0x0A, 0x0D, 0x02, 0xFFFE))  # codes of no character drawn
+_BLANKS = frozenset((0x20, 0xA0))
 
 
 def char(text: str, x0: float, x1: float, baseline: float, size: float, upright: bool = True) -> dict:
