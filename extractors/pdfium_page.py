@@ -337,8 +337,9 @@ def _edges(page, height: float) -> list[dict] | None:
     count = pdfium_c.FPDFPage_CountObjects(raw_page)
     if count < 0:
         raise PdfiumError("Failed to get number of pageobjects.")
-    bounds = [ctypes.c_float() for _ in range(4)]
-    bound_refs = [ctypes.byref(v) for v in bounds]
+    # An object's bounds in PDF space (y upwards), one buffer for every object.
+    pdf_left, pdf_bottom, pdf_right, pdf_top = (ctypes.c_float() for _ in range(4))
+    bound_refs = tuple(ctypes.byref(v) for v in (pdf_left, pdf_bottom, pdf_right, pdf_top))
     paint = _Paint()
     form, path_kind = pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_PAGEOBJ_PATH
     for i in range(count):
@@ -355,8 +356,7 @@ def _edges(page, height: float) -> list[dict] | None:
             continue  # invisible: a white box behind a line of text, or a clip-only path
         if not _get_bounds(obj, *bound_refs):
             raise PdfiumError("Failed to locate pageobject.")
-        l, b, r, t = (v.value for v in bounds)
-        x0, x1, top, bottom = l, r, height - t, height - b
+        x0, x1, top, bottom = pdf_left.value, pdf_right.value, height - pdf_top.value, height - pdf_bottom.value
         w, h = x1 - x0, bottom - top
         if w <= THIN and h > THIN:
             edges.append(ruling_edge((x0 + x1) / 2, top, (x0 + x1) / 2, bottom, "v"))
@@ -375,13 +375,13 @@ class _Paint:
 
     def __init__(self):
         self.fill_mode, self.stroke = ctypes.c_int(), ctypes.c_int()
-        self.modes = (ctypes.byref(self.fill_mode), ctypes.byref(self.stroke))
-        self.rgba = [ctypes.c_uint() for _ in range(4)]
-        self.rgba_refs = [ctypes.byref(v) for v in self.rgba]
+        self.fill_mode_ref, self.stroke_ref = ctypes.byref(self.fill_mode), ctypes.byref(self.stroke)
+        self.rgba = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+        self.rgba_refs = tuple(ctypes.byref(v) for v in self.rgba)
 
     def visible(self, path) -> tuple[bool, bool]:
         """(filled, stroked), counting only paint that differs from white paper."""
-        if not _get_draw_mode(path, *self.modes):
+        if not _get_draw_mode(path, self.fill_mode_ref, self.stroke_ref):
             return True, True  # unknown: count it, as before
         filled = self.fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE and self._shows(_get_fill_color, path)
         stroked = bool(self.stroke.value) and self._shows(_get_stroke_color, path)
@@ -390,8 +390,8 @@ class _Paint:
     def _shows(self, get_color, path) -> bool:
         if not get_color(path, *self.rgba_refs):
             return True
-        r, g, b, a = (v.value for v in self.rgba)
-        return a > 0 and min(r, g, b) < 235
+        r, g, b, a = self.rgba
+        return a.value > 0 and min(r.value, g.value, b.value) < 235
 
 
 def _segments(path, height: float) -> list[dict] | None:
