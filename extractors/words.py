@@ -134,9 +134,8 @@ class Page:
 
 def lines_of(chars: list[dict]) -> list[Line]:
     """Group characters into lines by vertical centre, each line's characters left to right."""
-    ordered = sorted(
-        ((c["top"] + c["bottom"]) / 2, c["x0"], n, c) for n, c in enumerate(chars) if c["text"].strip()
-    )
+    ordered = [((c["top"] + c["bottom"]) / 2, c["x0"], n, c) for n, c in enumerate(chars) if c["text"].strip()]
+    ordered.sort()
     groups: list[list[dict]] = []
     last: list[dict] = []
     total = 0.0  # sum of the vertical centres of the last group's characters
@@ -168,7 +167,9 @@ def _tokens(chars: list[dict], confident: bool) -> list[Token]:
     previous_x1, previous_height = chars[0]["x1"], chars[0]["bottom"] - chars[0]["top"]
     for char in chars[1:]:
         height = char["bottom"] - char["top"]
-        if char["x0"] - previous_x1 <= TOKEN_GAP * max(previous_height, height, 1.0):
+        # max(previous_height, height, 1.0), spelt out: this runs once per character
+        taller = height if height > previous_height else previous_height
+        if char["x0"] - previous_x1 <= TOKEN_GAP * (1.0 if 1.0 > taller else taller):
             part.append(char)
         else:
             _add_token(tokens, part, confident)
