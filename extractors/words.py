@@ -375,9 +375,14 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
         middle = (block[0].middle + block[-1].middle) / 2
         labels[id(min(rows, key=lambda row: abs(row.middle - middle)))].extend(block)
     owner: dict[int, Row] = {}
+    neighbours: dict[int, list[Row]] = {}  # the last row above a fragment and the first below
     for fragment in items:
-        owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - fragment.middle))
+        middle = fragment.middle
+        owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - middle))
         labels[id(owner[id(fragment)])].append(fragment)
+        above = [row for row in rows if row.middle <= middle]
+        below = [row for row in rows if row.middle > middle]
+        neighbours[id(fragment)] = ([above[-1]] if above else []) + ([below[0]] if below else [])
     named: dict[tuple[int, ...], int] = {}  # _named of each label tried, by its tokens (all alive here)
 
     def named_of(tokens: list[Token]) -> int:
@@ -390,9 +395,7 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
         moved = False
         for fragment in items:
             current = owner[id(fragment)]
-            above = [row for row in rows if row.middle <= fragment.middle]
-            below = [row for row in rows if row.middle > fragment.middle]
-            other = next((r for r in ([above[-1]] if above else []) + ([below[0]] if below else []) if r is not current), None)
+            other = next((r for r in neighbours[id(fragment)] if r is not current), None)
             if other is None:
                 continue
             mine, theirs = labels[id(current)], labels[id(other)]
