@@ -201,13 +201,17 @@ def cells_from(points: dict[tuple, tuple[set, set]]) -> list[tuple]:
     ordered = sorted(points)
     by_x: dict[float, list] = {}
     by_y: dict[float, list] = {}
+    place: dict[tuple, tuple[int, int]] = {}  # a point's index in its by_x and its by_y list
     for point in ordered:  # each list stays in sorted order
-        by_x.setdefault(point[0], []).append(point)
-        by_y.setdefault(point[1], []).append(point)
+        column, row = by_x.setdefault(point[0], []), by_y.setdefault(point[1], [])
+        place[point] = (len(column), len(row))
+        column.append(point)
+        row.append(point)
     cells = []
     for pt in ordered:
-        below = [p for p in by_x[pt[0]] if p > pt]
-        right = [p for p in by_y[pt[1]] if p > pt]
+        in_column, in_row = place[pt]
+        below = by_x[pt[0]][in_column + 1 :]  # the later points: those below, those to the right
+        right = by_y[pt[1]][in_row + 1 :]
         cell = _smallest_cell(pt, below, right, points, connects)
         if cell:
             cells.append(cell)
