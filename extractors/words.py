@@ -87,7 +87,7 @@ class Line:
     offset: float = 0.0  # added to page positions: the pages of a table laid end to end
 
     def __post_init__(self):
-        self.text = "".join(t.text for t in self.tokens)
+        self.text = "".join([t.text for t in self.tokens])
         count = 0  # the trailing tokens that are figures or blank marks
         for token in reversed(self.tokens):
             if not is_value(token.text):
