@@ -85,8 +85,13 @@ class PdfiumPage:
 def _plain(edges: list[dict], explicit: list[float]) -> bool:
     """Every position a finite number of page size (well under 1e9): sorting and the
     tolerance arithmetic of the tuple steps then match pdfplumber's exactly."""
-    values = [e[key] for e in edges for key in ("x0", "top", "x1", "bottom", "width", "height")] + list(explicit)
-    return all(abs(v) < 1e9 for v in values)  # False for NaN too
+    values = list(explicit)
+    for key in ("x0", "top", "x1", "bottom", "width", "height"):
+        values.extend(map(itemgetter(key), edges))
+    if not values:
+        return True
+    total = sum(values)  # NaN when any is
+    return total == total and -1e9 < min(values) and max(values) < 1e9
 
 
 # An edge as the tuple steps carry it: (x0, top, x1, bottom, length), the length being
