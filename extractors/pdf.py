@@ -24,7 +24,7 @@ import pypdfium2 as pdfium
 from .errors import ExtractionError
 from .model import Table
 from .normalize import normalize_cell, normalize_chars
-from .pdfium_page import PdfiumPage, clusters, page_chars, pdfium_page
+from .pdfium_page import CharsOf, PdfiumPage, clusters, pdfium_page
 from .tables import Cell, RawTable, join_tables
 from .words import Page, text_by_position, word_tables
 
@@ -76,11 +76,12 @@ def read_pdf(path: str | Path) -> tuple[list[str], list[Table], int, bool]:
             textpage = page.get_textpage()
             try:
                 text = textpage.get_text_range()
+                chars_of = CharsOf(textpage)  # read at most once, for the text and the tables
                 if _out_of_order(text):  # text objects written in no particular order
-                    text = text_by_position(page_chars(textpage, page.get_height()))
+                    text = text_by_position(chars_of(page.get_height()))
                 texts.append(text)
                 if has_table_labels(text):
-                    described = pdfium_page(page, textpage)
+                    described = pdfium_page(page, textpage, chars_of)
                     if described is None:
                         fallback.append(i)
                     else:

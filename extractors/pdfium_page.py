@@ -265,8 +265,9 @@ def _smallest_cell(pt, below, right, intersections, connects):
     return None
 
 
-def pdfium_page(page, textpage) -> PdfiumPage | None:
-    """Describe a pypdfium2 page (with its loaded text page), or None when unsupported."""
+def pdfium_page(page, textpage, chars_of: "CharsOf | None" = None) -> PdfiumPage | None:
+    """Describe a pypdfium2 page (with its loaded text page), or None when unsupported;
+    ``chars_of`` the page's characters when already asked for."""
     if page.get_rotation() % 360:
         return None
     left, bottom, right, top = page.get_mediabox()
@@ -276,7 +277,19 @@ def pdfium_page(page, textpage) -> PdfiumPage | None:
     edges = _edges(page, height)
     if edges is None:
         return None
-    return PdfiumPage(width, height, page_chars(textpage, height), edges)
+    return PdfiumPage(width, height, (chars_of or CharsOf(textpage))(height), edges)
+
+
+class CharsOf:
+    """A text page's characters (``page_chars``), read once for each page height asked."""
+
+    def __init__(self, textpage):
+        self.textpage, self.read = textpage, {}
+
+    def __call__(self, height: float) -> list[dict]:
+        if height not in self.read:
+            self.read[height] = page_chars(self.textpage, height)
+        return self.read[height]
 
 
 def page_chars(textpage, height: float) -> list[dict]:
