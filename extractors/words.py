@@ -36,6 +36,7 @@ from .tables import nearest
 
 # A character's text, box and OCR word confidence, as read from its dict.
 _TEXT, _X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "x1", "bottom"))
+_BOX = itemgetter("x0", "top", "x1", "bottom")
 _CONFIDENCE = methodcaller("get", "confidence")
 # Two characters further apart than this (times their height) are two tokens.
 TOKEN_GAP = 0.45
@@ -183,8 +184,11 @@ def _add_token(tokens: list[Token], part: list[dict], confident: bool) -> None:
     text = normalize_chars("".join(map(_TEXT, part))).replace(" ", "")
     if not text:
         return
-    x0, top = min(map(_X0, part)), min(map(_TOP, part))
-    x1, bottom = max(map(_X1, part)), max(map(_BOTTOM, part))
+    if len(part) == 1:  # a figure of one digit, a lone mark
+        x0, top, x1, bottom = _BOX(part[0])
+    else:
+        x0, top = min(map(_X0, part)), min(map(_TOP, part))
+        x1, bottom = max(map(_X1, part)), max(map(_BOTTOM, part))
     confidences = [v for v in map(_CONFIDENCE, part) if v is not None] if confident else None
     tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
 
