@@ -221,7 +221,7 @@ def cell_texts(rows, centres: CharCentres) -> list[list[str | None]]:
             cx0, ctop, cx1, cbottom = cell
             inside = in_row[bisect_left(across, cx0) : bisect_left(across, cx1)]
             cell_chars = [item[3] for item in sorted(inside, key=itemgetter(1)) if ctop <= item[0] < cbottom]
-            texts.append(_cell_text(cell_chars) if cell_chars else "")
+            texts.append(_cell_text(cell_chars))
         out.append(texts)
     return out
 
@@ -236,34 +236,42 @@ def _cell_text(chars: list[dict]) -> str:
     clustered into lines by their top, joined by spaces and line breaks. Anything else
     (rotated or textless characters, a NaN position) goes through ``extract_text`` itself.
     """
-    if not all(c["upright"] is True and c["text"] and c["top"] == c["top"] for c in chars):
-        return extract_text(chars)
-    words: list[tuple[float, str]] = []  # (top, text)
-    for line in clusters(chars, _top, DEFAULT_Y_TOLERANCE):
+    if not chars:
+        return ""
+    top = chars[0]["top"]
+    one_line = True  # every top the same: clusters() would give the characters as they are
+    for c in chars:
+        if c["upright"] is not True or not c["text"] or c["top"] != c["top"]:
+            return extract_text(chars)
+        if c["top"] != top:
+            one_line = False
+    words: list[list[dict]] = []
+    for line in [chars] if one_line else clusters(chars, _top, DEFAULT_Y_TOLERANCE):
         line.sort(key=_x0)
         word: list[dict] = []
         for char in line:
             if char["text"].isspace():
                 if word:
-                    words.append(_word(word))
+                    words.append(word)
                 word = []
                 continue
             if word:
                 last = word[-1]
                 if (char["x0"] < last["x0"] or char["x0"] > last["x1"] + DEFAULT_X_TOLERANCE
                         or abs(char["top"] - last["top"]) > DEFAULT_Y_TOLERANCE):
-                    words.append(_word(word))
+                    words.append(word)
                     word = []
             word.append(char)
         if word:
-            words.append(_word(word))
+            words.append(word)
     if len(words) == 1:  # most cells: one word
-        return words[0][1]
-    return "\n".join(" ".join(text for _, text in line) for line in clusters(words, itemgetter(0), DEFAULT_Y_TOLERANCE))
+        return _word_text(words[0])
+    placed = [(min(c["top"] for c in word), _word_text(word)) for word in words]
+    return "\n".join(" ".join(text for _, text in line) for line in clusters(placed, itemgetter(0), DEFAULT_Y_TOLERANCE))
 
 
-def _word(chars: list[dict]) -> tuple[float, str]:
-    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"]) for c in chars)
+def _word_text(chars: list[dict]) -> str:
+    return "".join([LIGATURES.get(c["text"], c["text"]) for c in chars])
 
 
 def _x0(char: dict) -> float:
