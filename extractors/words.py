@@ -35,7 +35,7 @@ from .numbers import is_value
 from .tables import nearest
 
 # A character's text, box and OCR word confidence, as read from its dict.
-_TEXT, _X0, _TOP, _X1, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "x1", "bottom"))
+_TEXT, _X0, _TOP, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "bottom"))
 _BOX = itemgetter("x0", "top", "x1", "bottom")
 _CONFIDENCE = methodcaller("get", "confidence")
 # Two characters further apart than this (times their height) are two tokens.
@@ -160,37 +160,44 @@ def lines_of(chars: list[dict]) -> list[Line]:
 
 def _tokens(chars: list[dict], confident: bool) -> list[Token]:
     """A line's characters (left to right, no blanks among them) cut where the gap is wide;
-    ``confident`` when characters may carry a confidence."""
+    ``confident`` when characters may carry a confidence. Each token's box is folded as
+    its characters join it (the min and max of their edges, in their order)."""
     tokens: list[Token] = []
     if not chars:
         return tokens
     part = [chars[0]]
-    previous_x1, previous_height = chars[0]["x1"], chars[0]["bottom"] - chars[0]["top"]
+    x0, top, x1, bottom = _BOX(chars[0])
+    previous_x1, previous_height = x1, bottom - top
     for char in chars[1:]:
-        height = char["bottom"] - char["top"]
+        char_x0, char_top, char_x1, char_bottom = _BOX(char)
+        height = char_bottom - char_top
         # max(previous_height, height, 1.0), spelt out: this runs once per character
         taller = height if height > previous_height else previous_height
-        if char["x0"] - previous_x1 <= TOKEN_GAP * (1.0 if 1.0 > taller else taller):
+        if char_x0 - previous_x1 <= TOKEN_GAP * (1.0 if 1.0 > taller else taller):
             part.append(char)
+            if char_x0 < x0:
+                x0 = char_x0
+            if char_top < top:
+                top = char_top
+            if char_x1 > x1:
+                x1 = char_x1
+            if char_bottom > bottom:
+                bottom = char_bottom
         else:
-            _add_token(tokens, part, confident)
+            _add_token(tokens, part, (x0, top, x1, bottom), confident)
             part = [char]
-        previous_x1, previous_height = char["x1"], height
-    _add_token(tokens, part, confident)
+            x0, top, x1, bottom = char_x0, char_top, char_x1, char_bottom
+        previous_x1, previous_height = char_x1, height
+    _add_token(tokens, part, (x0, top, x1, bottom), confident)
     return tokens
 
 
-def _add_token(tokens: list[Token], part: list[dict], confident: bool) -> None:
+def _add_token(tokens: list[Token], part: list[dict], box: Box, confident: bool) -> None:
     text = normalize_chars("".join(map(_TEXT, part))).replace(" ", "")
     if not text:
         return
-    if len(part) == 1:  # a figure of one digit, a lone mark
-        x0, top, x1, bottom = _BOX(part[0])
-    else:
-        x0, top = min(map(_X0, part)), min(map(_TOP, part))
-        x1, bottom = max(map(_X1, part)), max(map(_BOTTOM, part))
     confidences = [v for v in map(_CONFIDENCE, part) if v is not None] if confident else None
-    tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
+    tokens.append(Token(text, *box, confidence=min(confidences) if confidences else None))
 
 
 def text_by_position(chars: list[dict]) -> str:
