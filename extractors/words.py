@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from operator import itemgetter, methodcaller
 
 from .labels import active_item, compact, request_items
@@ -89,6 +89,7 @@ class Line:
 
     def __post_init__(self):
         self.text = "".join([t.text for t in self.tokens])
+        self.compact = compact(self.text)  # every line is weighed by it
         count = 0  # the trailing tokens that are figures or blank marks
         for token in reversed(self.tokens):
             if not is_value(token.text):
@@ -100,10 +101,6 @@ class Line:
     def middle(self) -> float:
         """Vertical centre on the pages laid end to end (a row split by a page break stays whole)."""
         return (self.top + self.bottom) / 2 + self.offset
-
-    @cached_property
-    def compact(self) -> str:
-        return compact(self.text)
 
     def values(self) -> list[Token]:
         """The trailing tokens that are figures or blank marks: a value row's figures."""
