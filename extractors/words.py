@@ -458,9 +458,9 @@ def _heads(tokens: list[Token], numbered: bool) -> list[list[Token]]:
     heads: list[list[Token]] = []
     for token in tokens:
         if not _opens(token, numbered):
-            above = [h for h in heads if any(token.x0 < t.x1 and t.x0 < token.x1 for t in h)]
-            if above:
-                above[-1].append(token)
+            above = next((h for h in reversed(heads) if any(token.x0 < t.x1 and t.x0 < token.x1 for t in h)), None)
+            if above is not None:  # the last head in its column
+                above.append(token)
                 continue
         heads.append([token])
     return heads
@@ -476,11 +476,15 @@ def _is_group(head: list[Token], tokens: list[Token]) -> bool:
     """A head over several rows: 三、本年度办理结果, or one with label lines beside it (（三）不予公开)."""
     if "办理结果" in _text(head):
         return True
-    right = max(t.x1 for t in head)
+    beside = max(t.x1 for t in head) - 1
     own = {id(t) for t in head}
-    return any(t.x0 >= right - 1 and id(t) not in own
-               and any(abs(t.middle - h.middle) <= 0.8 * (h.bottom - h.top) for h in head)
-               for t in tokens)
+    reaches = [(h.middle, 0.8 * (h.bottom - h.top)) for h in head]  # how far off a head line a token may sit
+    for t in tokens:
+        if t.x0 >= beside and id(t) not in own:
+            middle = t.middle
+            if any(abs(middle - head_middle) <= reach for head_middle, reach in reaches):
+                return True
+    return False
 
 
 def _text(tokens: list[Token]) -> str:
