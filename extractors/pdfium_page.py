@@ -255,13 +255,12 @@ def tables_of(cells: list[tuple]) -> list[list[tuple]]:
 def _smallest_cell(pt, below, right, intersections, connects):
     if not right:
         return None
-    joined_right = None  # the points to the right that pt connects to, found once
     for below_pt in below:
         if not connects(pt, below_pt):
             continue
-        if joined_right is None:
-            joined_right = [right_pt for right_pt in right if connects(pt, right_pt)]
-        for right_pt in joined_right:
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
             bottom_right = (right_pt[0], below_pt[1])
             if bottom_right in intersections and connects(bottom_right, right_pt) and connects(bottom_right, below_pt):
                 return (pt[0], pt[1], bottom_right[0], bottom_right[1])
