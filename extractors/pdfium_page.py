@@ -154,18 +154,20 @@ def intersections(vertical: list[tuple], horizontal: list[tuple], x_tolerance: f
     by their top (one point of margin over the exact test, which decides)."""
     horizontal = sorted(horizontal, key=itemgetter(1))
     tops = [h[1] for h in horizontal]
+    reaches = [(h[1], h[0] - x_tolerance, h[2] + x_tolerance, h[:4]) for h in horizontal]  # top, x span, box
     points: dict[tuple, tuple[set, set]] = {}
     for v in vertical:
-        x, top, bottom = v[0], v[1], v[3]
+        x, top, bottom, box = v[0], v[1], v[3], v[:4]
         first = bisect_left(tops, top - y_tolerance - 1)
         last = bisect_right(tops, bottom + y_tolerance + 1)
-        for h in horizontal[first:last]:
-            if top <= h[1] + y_tolerance and bottom >= h[1] - y_tolerance and h[0] - x_tolerance <= x <= h[2] + x_tolerance:
-                point = (x, h[1])
-                if point not in points:
-                    points[point] = (set(), set())
-                points[point][0].add(v[:4])
-                points[point][1].add(h[:4])
+        for h_top, left, right, h_box in reaches[first:last]:
+            if top <= h_top + y_tolerance and bottom >= h_top - y_tolerance and left <= x <= right:
+                point = (x, h_top)
+                meeting = points.get(point)
+                if meeting is None:
+                    meeting = points[point] = (set(), set())
+                meeting[0].add(box)
+                meeting[1].add(h_box)
     return points
 
 
