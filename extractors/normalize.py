@@ -121,7 +121,7 @@ def normalize_text(s: str) -> str:
     if not s:
         return ""
     s = normalize_chars(s).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = [squeeze_spaces(line).strip() for line in s.split("\n")]
+    lines = [line.strip() for line in squeeze_spaces(s).split("\n")]  # no squeeze crosses a line break
     lines = join_wrapped_lines(lines)
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
