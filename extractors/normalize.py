@@ -72,10 +72,15 @@ _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一�
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 
 
+_SPACES = re.compile(r" +")
+_TAB = re.compile(r" ?\t[ \t]*")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def squeeze_spaces(s: str) -> str:
     """Drop spaces between CJK characters (and between CJK and digits); collapse runs of spaces."""
-    s = re.sub(r" +", " ", s)
-    s = re.sub(r" ?\t[ \t]*", "\t", s)  # tabs separate table cells: kept, one per gap
+    s = _SPACES.sub(" ", s)
+    s = _TAB.sub("\t", s)  # tabs separate table cells: kept, one per gap
     return _CJK_SPACE.sub("", s)
 
 
@@ -116,13 +121,14 @@ def normalize_text(s: str) -> str:
     if not s:
         return ""
     s = normalize_chars(s).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = [squeeze_spaces(line).strip() for line in s.split("\n")]
+    lines = [line.strip() for line in squeeze_spaces(s).split("\n")]  # no squeeze crosses a line break
     lines = join_wrapped_lines(lines)
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 
 
+@lru_cache(maxsize=8192)  # tables repeat their labels and figures
 def normalize_cell(s: str | None) -> str | None:
     """Normalize one table cell: line breaks inside the cell joined, spaces squeezed."""
     if s is None:
@@ -134,7 +140,7 @@ def normalize_cell(s: str | None) -> str | None:
         if not part:
             continue
         # A number wrapped in a narrow cell joins tight; words get their space back.
-        if out and re.match(r"[A-Za-z]", out[-1]) and re.match(r"[A-Za-z]", part[0]):
+        if out and _LATIN.match(out[-1]) and _LATIN.match(part[0]):
             out += " "
         out += part
     return squeeze_spaces(out).strip()

@@ -62,18 +62,12 @@ def _parse(cell: str):
 
 def is_value(cell: str | None) -> bool:
     """True when the cell is a figure or a missing-figure mark (not label text)."""
-    if cell is None:
-        return False
-    try:
-        parse_value(cell)
-    except NotANumber:
-        return False
-    return True
+    return cell is not None and _parse(cell) is not _TEXT  # parse_value would not raise
 
 
 def is_number(cell: str | None) -> bool:
     """True when the cell holds an actual figure (not blank, not a dash)."""
-    try:
-        return parse_value(cell) is not None
-    except NotANumber:
+    if cell is None:
         return False
+    value = _parse(cell)
+    return value is not None and value is not _TEXT

@@ -48,6 +48,12 @@ def column_edges(rows: list[list[Cell]]) -> list[float]:
     return edges
 
 
+def nearest(positions: list[float], x: float) -> int:
+    """The index of the position closest to ``x`` (the first of equals)."""
+    distances = [abs(position - x) for position in positions]
+    return distances.index(min(distances))
+
+
 def build_grid(rows: list[list[Cell]]) -> tuple[list[list[str | None]], list[list[Box | None]]]:
     """Lay positioned cells on one grid; covered positions are None. Returns the texts and
     each position's cell box."""
@@ -57,7 +63,7 @@ def build_grid(rows: list[list[Cell]]) -> tuple[list[list[str | None]], list[lis
         out: list[str | None] = [None] * len(edges)
         out_boxes: list[Box | None] = [None] * len(edges)
         for cell in row:
-            i = min(range(len(edges)), key=lambda k: abs(edges[k] - cell.x0))
+            i = nearest(edges, cell.x0)
             out[i] = cell.text
             out_boxes[i] = (cell.x0, cell.top, cell.x1, cell.bottom)
         grid.append(out)

@@ -25,13 +25,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from operator import itemgetter, methodcaller
 
 from .labels import active_item, compact, request_items
 from .model import Box, Table
 from .normalize import normalize_chars
 from .numbers import is_value
+from .tables import nearest
 
+# A character's text, box and OCR word confidence, as read from its dict.
+_TEXT, _X0, _TOP, _BOTTOM = (itemgetter(key) for key in ("text", "x0", "top", "bottom"))
+_BOX = itemgetter("x0", "top", "x1", "bottom")
+_CONFIDENCE = methodcaller("get", "confidence")
 # Two characters further apart than this (times their height) are two tokens.
 TOKEN_GAP = 0.45
 # Value tokens whose centres are closer than this (times the median value height) share a column.
@@ -82,7 +88,8 @@ class Line:
     offset: float = 0.0  # added to page positions: the pages of a table laid end to end
 
     def __post_init__(self):
-        self.text = "".join(t.text for t in self.tokens)
+        self.text = "".join([t.text for t in self.tokens])
+        self.compact = compact(self.text)  # every line is weighed by it
         count = 0  # the trailing tokens that are figures or blank marks
         for token in reversed(self.tokens):
             if not is_value(token.text):
@@ -94,10 +101,6 @@ class Line:
     def middle(self) -> float:
         """Vertical centre on the pages laid end to end (a row split by a page break stays whole)."""
         return (self.top + self.bottom) / 2 + self.offset
-
-    @cached_property
-    def compact(self) -> str:
-        return compact(self.text)
 
     def values(self) -> list[Token]:
         """The trailing tokens that are figures or blank marks: a value row's figures."""
@@ -129,9 +132,8 @@ class Page:
 
 def lines_of(chars: list[dict]) -> list[Line]:
     """Group characters into lines by vertical centre, each line's characters left to right."""
-    ordered = sorted(
-        ((c["top"] + c["bottom"]) / 2, c["x0"], n, c) for n, c in enumerate(chars) if c["text"].strip()
-    )
+    ordered = [((c["top"] + c["bottom"]) / 2, c["x0"], n, c) for n, c in enumerate(chars) if c["text"].strip()]
+    ordered.sort()
     groups: list[list[dict]] = []
     last: list[dict] = []
     total = 0.0  # sum of the vertical centres of the last group's characters
@@ -145,41 +147,54 @@ def lines_of(chars: list[dict]) -> list[Line]:
         last = [char]
         groups.append(last)
         total, first_height = middle, height
+    confident = any("confidence" in c for c in chars)  # OCR words: their tokens keep the least
     lines = []
     for group in groups:
-        group.sort(key=lambda c: c["x0"])
-        lines.append(Line(_tokens(group), min(c["top"] for c in group), max(c["bottom"] for c in group)))
+        group.sort(key=_X0)
+        lines.append(Line(_tokens(group, confident), min(map(_TOP, group)), max(map(_BOTTOM, group))))
     return lines
 
 
-def _tokens(chars: list[dict]) -> list[Token]:
-    """A line's characters (left to right, no blanks among them) cut where the gap is wide."""
+def _tokens(chars: list[dict], confident: bool) -> list[Token]:
+    """A line's characters (left to right, no blanks among them) cut where the gap is wide;
+    ``confident`` when characters may carry a confidence. Each token's box is folded as
+    its characters join it (the min and max of their edges, in their order)."""
     tokens: list[Token] = []
-    part = [chars[0]] if chars else []
+    if not chars:
+        return tokens
+    part = [chars[0]]
+    x0, top, x1, bottom = _BOX(chars[0])
+    previous_x1, previous_height = x1, bottom - top
     for char in chars[1:]:
-        previous = part[-1]
-        height = max(previous["bottom"] - previous["top"], char["bottom"] - char["top"], 1.0)
-        if char["x0"] - previous["x1"] <= TOKEN_GAP * height:
+        char_x0, char_top, char_x1, char_bottom = _BOX(char)
+        height = char_bottom - char_top
+        # max(previous_height, height, 1.0), spelt out: this runs once per character
+        taller = height if height > previous_height else previous_height
+        if char_x0 - previous_x1 <= TOKEN_GAP * (1.0 if 1.0 > taller else taller):
             part.append(char)
-            continue
-        _add_token(tokens, part)
-        part = [char]
-    if part:
-        _add_token(tokens, part)
+            if char_x0 < x0:
+                x0 = char_x0
+            if char_top < top:
+                top = char_top
+            if char_x1 > x1:
+                x1 = char_x1
+            if char_bottom > bottom:
+                bottom = char_bottom
+        else:
+            _add_token(tokens, part, (x0, top, x1, bottom), confident)
+            part = [char]
+            x0, top, x1, bottom = char_x0, char_top, char_x1, char_bottom
+        previous_x1, previous_height = char_x1, height
+    _add_token(tokens, part, (x0, top, x1, bottom), confident)
     return tokens
 
 
-def _add_token(tokens: list[Token], part: list[dict]) -> None:
-    text = normalize_chars("".join(c["text"] for c in part)).replace(" ", "")
+def _add_token(tokens: list[Token], part: list[dict], box: Box, confident: bool) -> None:
+    text = normalize_chars("".join(map(_TEXT, part))).replace(" ", "")
     if not text:
         return
-    first = part[0]
-    x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
-    for c in part[1:]:
-        x0, top = min(x0, c["x0"]), min(top, c["top"])
-        x1, bottom = max(x1, c["x1"]), max(bottom, c["bottom"])
-    confidences = [c["confidence"] for c in part if c.get("confidence") is not None]  # OCR words
-    tokens.append(Token(text, x0, top, x1, bottom, confidence=min(confidences) if confidences else None))
+    confidences = [v for v in map(_CONFIDENCE, part) if v is not None] if confident else None
+    tokens.append(Token(text, *box, confidence=min(confidences) if confidences else None))
 
 
 def text_by_position(chars: list[dict]) -> str:
@@ -298,9 +313,9 @@ def _grid(block: list[Line], index: int, reading: str = "words") -> Table | None
             if token.centre < value_left - 2:
                 (corner.append(token) if number <= header_end else loose.append((line.middle, token)))
             elif spacing and token.x1 - token.x0 > 1.5 * spacing:
-                spanning[_nearest(columns, token.centre)].append(token)
+                spanning[nearest(columns, token.centre)].append(token)
             else:
-                header[_nearest(columns, token.centre)].append(token)
+                header[nearest(columns, token.centre)].append(token)
     if not rows:
         return None
     _attach_label_fragments(rows, [token for _, token in loose])
@@ -319,7 +334,7 @@ def _grid(block: list[Line], index: int, reading: str = "words") -> Table | None
         cell_boxes: list[Box | None] = [None] * len(columns)
         cell_confidences: list[float | None] = [None] * len(columns)
         for token in row.values:
-            column = _nearest(columns, token.centre)
+            column = nearest(columns, token.centre)
             if cells[column]:
                 return None  # two figures under one column: the columns are not what they seem
             cells[column], cell_boxes[column], cell_confidences[column] = token.text, token.box, token.confidence
@@ -350,10 +365,13 @@ def _attach_label_fragments(rows: list[Row], fragments: list[Token]) -> None:
     ordered, openers, own = _by_order(rows, fragments)
     if ordered is None:
         return
-    nearest = _by_distance(rows, fragments, item_left)
-    for row, near, order in zip(rows, nearest, ordered):
+    by_distance = _by_distance(rows, fragments, item_left)
+    for row, near, order in zip(rows, by_distance, ordered):
         near_own = [t for t in near if id(t) in own]
         order_own = [t for t in order if id(t) in own]
+        if len(near_own) == len(order_own) and all(a is b for a, b in zip(near_own, order_own)):
+            row.label = order  # the same lines: the same head, the same names
+            continue
         same_head = {id(t) for t in near_own} & openers == {id(t) for t in order_own} & openers
         row.label = order if same_head and _names(near_own) == _names(order_own) else []
 
@@ -365,21 +383,35 @@ def _by_distance(rows: list[Row], fragments: list[Token], item_left: float) -> l
         middle = (block[0].middle + block[-1].middle) / 2
         labels[id(min(rows, key=lambda row: abs(row.middle - middle)))].extend(block)
     owner: dict[int, Row] = {}
+    neighbours: dict[int, list[Row]] = {}  # the last row above a fragment and the first below
     for fragment in items:
-        owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - fragment.middle))
+        middle = fragment.middle
+        owner[id(fragment)] = min(rows, key=lambda row: abs(row.middle - middle))
         labels[id(owner[id(fragment)])].append(fragment)
+        above = [row for row in rows if row.middle <= middle]
+        below = [row for row in rows if row.middle > middle]
+        neighbours[id(fragment)] = ([above[-1]] if above else []) + ([below[0]] if below else [])
+    named: dict[tuple[int, ...], int] = {}  # _named of each label tried, by its tokens (all alive here)
+
+    def named_of(tokens: list[Token]) -> int:
+        key = tuple(map(id, tokens))
+        if key not in named:
+            named[key] = _named(tokens)
+        return named[key]
+
     for _ in range(3):  # moves until none helps
         moved = False
         for fragment in items:
             current = owner[id(fragment)]
-            above = [row for row in rows if row.middle <= fragment.middle]
-            below = [row for row in rows if row.middle > fragment.middle]
-            other = next((r for r in ([above[-1]] if above else []) + ([below[0]] if below else []) if r is not current), None)
+            other = next((r for r in neighbours[id(fragment)] if r is not current), None)
             if other is None:
                 continue
             mine, theirs = labels[id(current)], labels[id(other)]
+            named_now = named_of(mine) + named_of(theirs)
+            if named_now == 2:  # both name one row already: no move can do better
+                continue
             without = [t for t in mine if t is not fragment]
-            if _named(without) + _named(theirs + [fragment]) > _named(mine) + _named(theirs):
+            if named_of(without) + named_of(theirs + [fragment]) > named_now:
                 labels[id(current)], labels[id(other)] = without, theirs + [fragment]
                 owner[id(fragment)] = other
                 moved = True
@@ -426,9 +458,9 @@ def _heads(tokens: list[Token], numbered: bool) -> list[list[Token]]:
     heads: list[list[Token]] = []
     for token in tokens:
         if not _opens(token, numbered):
-            above = [h for h in heads if any(token.x0 < t.x1 and t.x0 < token.x1 for t in h)]
-            if above:
-                above[-1].append(token)
+            above = next((h for h in reversed(heads) if any(token.x0 < t.x1 and t.x0 < token.x1 for t in h)), None)
+            if above is not None:  # the last head in its column
+                above.append(token)
                 continue
         heads.append([token])
     return heads
@@ -444,11 +476,15 @@ def _is_group(head: list[Token], tokens: list[Token]) -> bool:
     """A head over several rows: 三、本年度办理结果, or one with label lines beside it (（三）不予公开)."""
     if "办理结果" in _text(head):
         return True
-    right = max(t.x1 for t in head)
+    beside = max(t.x1 for t in head) - 1
     own = {id(t) for t in head}
-    return any(t.x0 >= right - 1 and id(t) not in own
-               and any(abs(t.middle - h.middle) <= 0.8 * (h.bottom - h.top) for h in head)
-               for t in tokens)
+    reaches = [(h.middle, 0.8 * (h.bottom - h.top)) for h in head]  # how far off a head line a token may sit
+    for t in tokens:
+        if t.x0 >= beside and id(t) not in own:
+            middle = t.middle
+            if any(abs(middle - head_middle) <= reach for head_middle, reach in reaches):
+                return True
+    return False
 
 
 def _text(tokens: list[Token]) -> str:
@@ -534,7 +570,3 @@ def _columns(values: list[Token]) -> list[float]:
         else:
             clusters[-1].append(centre)
     return [sum(c) / len(c) for c in clusters]
-
-
-def _nearest(columns: list[float], x: float) -> int:
-    return min(range(len(columns)), key=lambda k: abs(columns[k] - x))

@@ -99,6 +99,6 @@ def test_pdfplumber_fallback_gives_the_same_figures(monkeypatch):
     import extractors.pdf as pdf_module
 
     fast = extract(REPORTS / "yunxi-zrzy-2023.pdf").report.stats_dict()
-    monkeypatch.setattr(pdf_module, "pdfium_page", lambda page, textpage: None)
+    monkeypatch.setattr(pdf_module, "pdfium_page", lambda page, textpage, chars_of=None: None)
     slow = extract(REPORTS / "yunxi-zrzy-2023.pdf").report.stats_dict()
     assert slow == fast and len(fast) == 200
