@@ -12,9 +12,10 @@ STAMP := $(VENV)/.installed
 RUNTIME_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
 # For the tests, the benchmarks (a test runs them) and the fixture builders: libreoffice converts
 # legacy .doc/.wps reports (optional at run time) and builds fixtures; poppler-utils gives the
-# benchmark its pdftotext baseline and the fixture builder its checks. tests/test_system_programs.py
+# benchmark its pdftotext baseline and the fixture builder its checks; redis-server is the fleet
+# tests' shared frontier (tests/end_to_end/test_fleet.py). tests/test_system_programs.py
 # fails when code calls a program these do not install.
-TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui poppler-utils
+TEST_PACKAGES := $(RUNTIME_PACKAGES) libreoffice-writer-nogui poppler-utils redis-server
 # The fixture builders also embed WenQuanYi Zen Hei in the producer-style PDFs (fixtures/render_reportlab.py).
 FIXTURE_PACKAGES := $(TEST_PACKAGES) fonts-wqy-zenhei
 

@@ -2,7 +2,8 @@
 
 Status: "blocked" when an anti-bot wall was met, "failed" when not one page
 could be fetched (DNS, refused, timeout, 5xx at the door), "empty" when pages
-came but no report did, else "ok". ``regressed`` is set when a run that went to
+came but no report did, "idle" for a fleet member that had nothing of the portal to
+do (the other members crawled it), else "ok". ``regressed`` is set when a run that went to
 its end found fewer reports than the portal's previous run (a redesign that broke
 discovery, the most common silent failure). The counts come from the crawler's
 stats, which the spider and the pipelines keep.
@@ -19,7 +20,7 @@ from tqdm import tqdm
 
 from crawler.journal import PORTAL_COUNTS
 from crawler.pipelines import FATAL_STAT
-from crawler.resources import data_dir_of, journal_for
+from crawler.resources import journal_of
 
 PREFIX = "nianbao/errors/"
 
@@ -27,9 +28,10 @@ PREFIX = "nianbao/errors/"
 class PortalVerdict:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.journal = journal_for(data_dir_of(crawler.settings))
+        self.journal = journal_of(crawler.settings)
         self.crawl_id = crawler.settings.getint("NIANBAO_CRAWL_ID")
         self.progress = crawler.settings.getbool("NIANBAO_PROGRESS")
+        self.fleet = bool(crawler.settings.get("NIANBAO_FRONTIER"))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -65,11 +67,12 @@ class PortalVerdict:
                 file=sys.stderr,
             )
 
-    @staticmethod
-    def judge(spider, row: dict, close_reason: str) -> tuple[str, str | None]:
+    def judge(self, spider, row: dict, close_reason: str) -> tuple[str, str | None]:
         blocked = getattr(spider, "blocked_reason", None)
         if blocked:
             return "blocked", blocked
+        if self.fleet and row["requests"] == 0 and row["errors"] == 0:
+            return "idle", "the fleet's other members crawled it"
         if row["pages_fetched"] == 0 and row["reports_found"] == 0:
             first = getattr(spider, "first_error", None)
             return "failed", first or f"no page fetched (spider closed: {close_reason})"

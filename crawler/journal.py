@@ -177,8 +177,10 @@ def upgrade(path: str | Path) -> None:
 class Journal:
     """Write side of the crawl journal; one instance per crawl process."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, ids=None):
+        """``ids``: where row ids come from in a fleet run (crawler.fleet.RedisIds); else SQLite's own."""
         self.path = Path(path)
+        self.ids = ids
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), isolation_level=None, timeout=30))
         self.db.execute("pragma journal_mode=wal")
@@ -191,7 +193,7 @@ class Journal:
     def begin_crawl(self, config: str, portals: list[Portal]) -> int:
         """A new run over ``portals``; each portal's definition is kept with it."""
         crawl_id = self.db["crawls"].insert(
-            {"started_at": utcnow(), "config": config, "portals": len(portals), "status": "running"}
+            {**self._id("crawls"), "started_at": utcnow(), "config": config, "portals": len(portals), "status": "running"}
         ).last_pk
         self.db["portals"].insert_all(
             (
@@ -258,12 +260,15 @@ class Journal:
         if fields.get("outcome") not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
         fields.setdefault("fetched_at", utcnow())
-        return self.db["sources"].insert(fields, alter=False).last_pk
+        return self.db["sources"].insert({**self._id("sources"), **fields}, alter=False).last_pk
 
     def record_error(self, **fields) -> int:
         """A URL that gave no original: 404, soft 404, DNS failure, timeout, anti-bot wall…"""
         fields.setdefault("at", utcnow())
-        return self.db["fetch_errors"].insert(fields, alter=False).last_pk
+        return self.db["fetch_errors"].insert({**self._id("fetch_errors"), **fields}, alter=False).last_pk
+
+    def _id(self, table: str) -> dict:
+        return {"id": self.ids.next(table)} if self.ids is not None else {}
 
 
 def portal_from_row(row: dict) -> Portal:

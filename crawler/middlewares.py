@@ -23,7 +23,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from archive import sniff
 from crawler.discovery import blocked_reason
-from crawler.resources import data_dir_of, journal_for
+from crawler.resources import journal_of
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(journal_for(data_dir_of(crawler.settings)))
+        return cls(journal_of(crawler.settings))
 
     def process_request(self, request, spider=None):
         document, page = request.meta.get(DOCUMENT_META), request.meta.get(PAGE_META)

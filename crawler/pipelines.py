@@ -17,7 +17,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError
 from crawler.items import DocumentItem, FetchErrorItem, RestoreItem, SightingItem
-from crawler.resources import archive_for, data_dir_of, journal_for
+from crawler.resources import archive_for, data_dir_of, journal_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class SamePagePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(journal_for(data_dir_of(crawler.settings)))
+        return cls(journal_of(crawler.settings))
 
     def process_item(self, item, spider=None):
         if isinstance(item, DocumentItem) and item.content_key and item.body is not None:
@@ -104,7 +104,7 @@ class JournalPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        journal = journal_for(data_dir_of(crawler.settings))
+        journal = journal_of(crawler.settings)
         return cls(journal, crawler.stats, crawler.settings.getint("NIANBAO_CRAWL_ID"), crawler)
 
     def process_item(self, item, spider=None):

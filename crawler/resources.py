@@ -23,11 +23,20 @@ def data_dir_of(settings) -> Path:
     return Path(value).resolve()
 
 
-def journal_for(data_dir: str | Path) -> Journal:
-    key = Path(data_dir).resolve()
-    if key not in _journals:
-        _journals[key] = Journal(key / "journal.db")
-    return _journals[key]
+def journal_for(data_dir: str | Path, shard: str | None = None, frontier: str | None = None) -> Journal:
+    """DATA/journal.db; in a fleet run (``frontier``), this process's shard ``DATA/journals/<shard>.db``,
+    its row ids drawn from the fleet's Redis so the shards merge without collisions."""
+    path = Path(data_dir).resolve() / ("journal.db" if not frontier else f"journals/{shard}.db")
+    if path not in _journals:
+        from crawler.fleet import RedisIds
+
+        _journals[path] = Journal(path, ids=RedisIds(frontier) if frontier else None)
+    return _journals[path]
+
+
+def journal_of(settings) -> Journal:
+    """The journal of a crawler's settings (NIANBAO_DATA_DIR, and NIANBAO_SHARD in a fleet run)."""
+    return journal_for(data_dir_of(settings), settings.get("NIANBAO_SHARD"), settings.get("NIANBAO_FRONTIER"))
 
 
 def archive_for(data_dir: str | Path) -> Archive:

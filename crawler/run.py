@@ -66,13 +66,15 @@ def run_crawl(
     ``interrupted`` is true when Ctrl-C stopped the run early (what was fetched is
     kept and journalled). Raises StorageError when DATA could not take what was fetched.
     """
-    summary, interrupted = in_child(_crawl, list(portals), Path(data_dir), config_label, dict(settings or {}), progress)
+    settings = dict(settings or {})
+    summary, interrupted = in_child(_crawl, list(portals), Path(data_dir), config_label, settings, progress)
     summary["interrupted"] = interrupted
-    write_summary(Path(data_dir) / LAST_CRAWL, summary)
+    shard = settings.get("NIANBAO_SHARD") if settings.get("NIANBAO_FRONTIER") else None
+    write_summary(Path(data_dir) / (f"last-crawl-{shard}.json" if shard else LAST_CRAWL), summary)
     return summary
 
 
-LAST_CRAWL = "last-crawl.json"
+LAST_CRAWL = "last-crawl.json"  # a fleet member's: last-crawl-<shard>.json
 
 
 def write_summary(path: Path, summary: dict) -> None:
@@ -188,7 +190,8 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
     from crawler.spiders.portal import PortalSpider
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    journal = journal_for(data_dir)
+    frontier = settings.get("NIANBAO_FRONTIER")
+    journal = journal_for(data_dir, settings.get("NIANBAO_SHARD"), frontier)
     crawl_id = journal.begin_crawl(config_label, portals)
     run_settings = {
         "HTTPCACHE_DIR": str((data_dir / "cache" / "http").resolve()),
@@ -199,6 +202,12 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
         "NIANBAO_PORTAL_COUNT": len(portals),
     }
     process = _new_process(run_settings)
+    membership = None
+    if frontier:  # after the reactor is installed: the membership beats on it
+        from crawler.fleet import FleetMembership
+
+        membership = FleetMembership(frontier, settings["NIANBAO_RUN"], settings["NIANBAO_MEMBER"])
+        membership.join()
     crawlers: dict[str, Crawler] = {}
     for portal in portals:
         crawler = Crawler(PortalSpider, build_settings(run_settings, render=portal.render))
@@ -210,6 +219,8 @@ def _crawl(portals: list[Portal], data_dir: Path, config_label: str, settings: d
     except Exception as error:  # noqa: BLE001 - the run must be journalled whatever happened
         logger.exception("crawl process failed")
         status = f"failed: {error}"
+    if membership is not None:
+        membership.leave()
 
     fatal = next(
         (c.stats.get_value(FATAL_STAT) for c in crawlers.values() if c.stats and c.stats.get_value(FATAL_STAT)), None

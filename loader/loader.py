@@ -47,6 +47,13 @@ COPY_WHERE = {
     "portal_runs": "",
     "portals": "where crawl_id = (select max(q.crawl_id) from journal.portals q where q.portal = journal.portals.portal)",
 }
+# A fleet member's shard: ids unique across shards, but not in order.
+SHARD_COPY_WHERE = {
+    **COPY_WHERE,
+    "sources": "where id not in (select id from main.sources)",
+    "fetch_errors": "where id not in (select id from main.fetch_errors)",
+    "portals": "where crawl_id >= coalesce((select max(crawl_id) from main.portals m where m.portal = journal.portals.portal), 0)",
+}
 
 
 @dataclass
@@ -144,6 +151,7 @@ class Loader:
         self.db_path = self.data_dir / "reports.db"
         self.db = open_db(self.db_path)
         self.index = SearchIndex(self.db.conn)
+        self.synced: set[str] = set()  # originals named by the sources the last sync_journal copied
         self._uncommitted, self._last_commit = 0, time.monotonic()
 
     def close(self) -> None:
@@ -215,19 +223,34 @@ class Loader:
             extracted.append(sha256)
             summary.extracted += 1
         self.commit()
-        self.refresh_provenance(since_source=last_source, extracted=extracted)
+        self.refresh_provenance(since_source=last_source, extracted=[*extracted, *self.synced])
         return summary
 
     def sync_journal(self) -> int:
-        """Copy journal rows not yet in reports.db; returns how many fetches were added."""
-        if not self.journal_path.exists():
-            return 0
-        crawl_journal.upgrade(self.journal_path)  # a journal of an older version: its tables renamed first
-        self.commit()  # ATTACH cannot run inside the open batch of stored documents
+        """Copy journal rows not yet in reports.db, from DATA/journal.db and from every fleet
+        member's shard (DATA/journals/*.db); returns how many fetches were added.
+
+        The single journal's rows are copied after the newest id already here; a shard's row
+        ids come from the fleet's shared counter (crawler.fleet.RedisIds), unique but not in
+        order across shards, so a shard's rows are copied unless their id is here already.
+        Either way a second load copies nothing twice.
+        """
+        journals = [path for path in [self.journal_path, *sorted((self.data_dir / "journals").glob("*.db"))]
+                    if path.exists()]
         before = self.db["sources"].count
+        self.synced = set()
+        for path in journals:
+            self.synced |= self.copy_journal(path, COPY_WHERE if path == self.journal_path else SHARD_COPY_WHERE)
+        return self.db["sources"].count - before
+
+    def copy_journal(self, path: Path, where: dict[str, str]) -> set[str]:
+        """Copy one journal file's new rows; returns the originals its new sources name."""
+        crawl_journal.upgrade(path)  # a journal of an older version: its tables renamed first
+        self.commit()  # ATTACH cannot run inside the open batch of stored documents
         conn = self.db.conn
-        conn.execute("attach database ? as journal", (f"file:{self.journal_path}?mode=ro",))
+        conn.execute("attach database ? as journal", (f"file:{path}?mode=ro",))
         try:
+            touched = {row[0] for row in conn.execute(f"select distinct sha256 from journal.sources {where['sources']}")}
             with conn:
                 for table in JOURNAL_COPIES:
                     journal_columns = [row[1] for row in conn.execute(f"pragma journal.table_info([{table}])")]
@@ -235,11 +258,11 @@ class Loader:
                     names = ", ".join(f"[{c}]" for c in columns)
                     conn.execute(
                         f"insert or replace into main.[{table}] ({names}) "
-                        f"select {names} from journal.[{table}] {COPY_WHERE[table]}"
+                        f"select {names} from journal.[{table}] {where[table]}"
                     )
         finally:
             conn.execute("detach database journal")
-        return self.db["sources"].count - before
+        return touched
 
     def stale_documents(self, archived: list[Path], force: bool) -> list[Path]:
         """Of the ``archived`` objects, those with no document row or one made by another extractor version."""

@@ -103,7 +103,7 @@ create view if not exists portal_status as
     from portal_runs r
     left join crawls c on c.id = r.crawl_id
     left join portals p on p.portal = r.portal
-    where r.crawl_id = (select max(q.crawl_id) from portal_runs q where q.portal = r.portal)
+    where r.crawl_id = (select max(q.crawl_id) from portal_runs q where q.portal = r.portal and q.status != 'idle')
     order by (r.status != 'ok' or coalesce(r.regressed, 0) = 1) desc, r.portal;
 -- One report per agency and year: the same report is often published as PDF and DOCX,
 -- or re-published; totals count it once. Preferred: consistent figures, then the newest.

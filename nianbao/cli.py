@@ -74,12 +74,18 @@ def cli():
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("--workers", type=int, default=None, help="Extraction processes (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's whole summary as JSON instead of lines.")
+@click.option("--frontier", metavar="REDIS_URL",
+              help="Share the frontier, seen-set and politeness with other crawler processes through Redis "
+                   "(a fleet run: this process writes journals/<shard>.db and does not load).")
+@click.option("--run", "run_name", default="default", show_default=True, help="With --frontier: the fleet run's name.")
+@click.option("--shard", default=None, help="With --frontier: this process's journal shard (default: host-pid).")
 @one_line_errors
-def crawl(config, data_dir, portals, no_load, no_throttle, overrides, workers, as_json):
+def crawl(config, data_dir, portals, no_load, no_throttle, overrides, workers, as_json, frontier, run_name, shard):
     """Run the whole pipeline over every portal in CONFIG: crawl, archive, extract, load."""
     result = DataDir(data_dir).crawl(
         config, portals=portals, throttle=not no_throttle, settings=parse_overrides(overrides),
         load=not no_load, workers=workers, progress=show_progress(),
+        frontier=frontier, run=run_name, shard=shard,
     )
     if as_json:
         click.echo(json.dumps({**result.summary, "load": asdict(result.load) if result.load else None}, ensure_ascii=False, indent=2))

@@ -93,13 +93,19 @@ class DataDir:
         load: bool = True,
         workers: int | None = None,
         progress: bool = False,
+        frontier: str | None = None,
+        run: str = "default",
+        shard: str | None = None,
     ) -> CrawlResult:
         """Crawl the portals of ``config`` (or those of its ids in ``portals``), then load.
 
         ``config`` is a portals file or its content as a mapping (``{"portals": [...]}``).
         ``throttle=False`` switches politeness delays off (local mirrors, tests);
-        ``settings`` overrides Scrapy settings. Raises ConfigError for a bad
-        portals file, LockedError, StorageError when DATA could not take the files.
+        ``settings`` overrides Scrapy settings. ``frontier`` (a Redis URL) makes this
+        process one member of the fleet run ``run`` (crawler.fleet): it shares the frontier
+        and politeness, writes ``journals/<shard>.db`` beside the other members' and neither
+        holds DATA's lock nor loads (the loader runs on its own). Raises ConfigError for a
+        bad portals file, LockedError, StorageError when DATA could not take the files.
         """
         from crawler.config import load_portals, parse_portals, select_portals
         from crawler.run import run_crawl
@@ -109,6 +115,14 @@ class DataDir:
         defined = parse_portals(config, label) if isinstance(config, dict) else load_portals(config)
         chosen = select_portals(defined, portals, label)
         run_settings = {**({} if throttle else FAST_SETTINGS), **(settings or {})}
+        if frontier:
+            from crawler.fleet import fleet_settings
+            from crawler.settings import build_settings
+
+            fleet = fleet_settings(frontier, run, shard or f"{socket.gethostname()}-{os.getpid()}",
+                                   build_settings(run_settings))
+            summary = run_crawl(chosen, self.path, config_label=label, settings={**run_settings, **fleet}, progress=progress)
+            return CrawlResult(summary, None)
         with self.lock():
             self.archive.clean_incoming()  # leftovers of a killed run
             summary = run_crawl(chosen, self.path, config_label=label, settings=run_settings, progress=progress)

@@ -35,7 +35,8 @@ behaviours declared in ``SITE_DIR/_site.yml``::
                                 # answers {"articles": [page N's items], "total", "page", "per_page"}
 
 Files and folders whose name starts with ``_`` are never served. Every request is
-kept in ``server.requests`` (method, path, headers, status, bytes sent) so tests
+kept in ``server.requests`` (method, path, headers, status, bytes sent, when it
+``started`` and ``ended``, in epoch seconds) so tests
 can assert what was fetched and how; ``--log FILE`` also appends it as JSON lines.
 
     with PortalServer(site_dir) as server:
@@ -200,6 +201,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         self._sent = 0
         self._status = 0
         self._logged = False
+        self._started = time.time()
         self.send_body = send_body
         config = self.portal.config
         parts = urlsplit(self.path)
@@ -209,21 +211,22 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.dispatch(config, path, query)
         finally:
             self.log_request_once()
+            self._entry["ended"] = time.time()
 
     def log_request_once(self) -> None:
         """Log this request (before its body goes out, so the log is in the order clients saw answers)."""
         if self._logged:
             return
         self._logged = True
-        self.portal.log(
-            {
-                "method": self.command,
-                "path": self.path,
-                "status": self._status,
-                "bytes": self._sent,
-                "headers": {key: value for key, value in self.headers.items()},
-            }
-        )
+        self._entry = {
+            "method": self.command,
+            "path": self.path,
+            "status": self._status,
+            "bytes": self._sent,
+            "headers": {key: value for key, value in self.headers.items()},
+            "started": self._started,
+        }
+        self.portal.log(self._entry)
 
     def dispatch(self, config: dict, path: str, query: dict) -> None:
         delay = (config.get("delay") or {}).get(path)
