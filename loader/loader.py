@@ -197,7 +197,11 @@ class Loader:
         workers: int | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         progress: Callable[[Iterable, int], Iterable] | None = None,
+        queue: str | None = None,
     ) -> LoadSummary:
+        """Bring reports.db in step with the journal(s) and the archive. Extraction runs in
+        ``workers`` local children, or, with ``queue`` (a Redis URL), on ``nianbao worker``
+        processes anywhere (loader.workers); either way only this process writes reports.db."""
         summary = LoadSummary()
         last_source = self._last_source_id()
         summary.sources_added = self.sync_journal()
@@ -209,7 +213,12 @@ class Loader:
         children = max(1, workers or os.cpu_count() or 1)
         threads = max(1, len(os.sched_getaffinity(0)) // min(children, max(1, len(todo))))
         work = functools.partial(extract_for_load, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads)
-        outcomes = run_isolated(work, todo, workers=workers, timeout=timeout)
+        if queue:
+            from .workers import extract_remotely
+
+            outcomes = extract_remotely(queue, self.data_dir, todo, timeout)
+        else:
+            outcomes = run_isolated(work, todo, workers=workers, timeout=timeout)
         if progress is not None:
             outcomes = progress(outcomes, len(todo))
         extracted = []

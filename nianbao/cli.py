@@ -182,10 +182,27 @@ def extract(files, data_dir, force, workers, timeout, indent):
 @click.argument("data_dir", type=click.Path(file_okay=False), default=DEFAULT_DATA)
 @click.option("--force", is_flag=True, help="Re-extract every document.")
 @click.option("--workers", type=int, default=None, help="Extraction processes (default: all cores).")
+@click.option("--queue", metavar="REDIS_URL", help="Extract on `nianbao worker` processes through this Redis instead.")
 @one_line_errors
-def load(data_dir, force, workers):
-    """Build or update DATA/reports.db from DATA/archive and DATA/journal.db."""
-    print_load_summary(DataDir(data_dir).load(force=force, workers=workers, progress=show_progress()), data_dir)
+def load(data_dir, force, workers, queue):
+    """Build or update DATA/reports.db from DATA/archive and DATA/journal.db (and fleet shards)."""
+    summary = DataDir(data_dir).load(force=force, workers=workers, progress=show_progress(), queue=queue)
+    print_load_summary(summary, data_dir)
+
+
+@cli.command()
+@click.argument("redis_url")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@one_line_errors
+def worker(redis_url, burst):
+    """Extract originals for `nianbao load --queue REDIS_URL`, wherever this machine reaches the archive.
+
+    Jobs name a DATA directory and a sha256; this machine must see that DATA's archive
+    (the same path on a shared file system, or the same object store configuration).
+    """
+    from loader.workers import work
+
+    work(redis_url, burst=burst)
 
 
 @cli.command()

@@ -129,8 +129,10 @@ class DataDir:
             loaded = self.load(workers=workers, progress=progress) if load else None
         return CrawlResult(summary, loaded)
 
-    def load(self, *, force: bool = False, workers: int | None = None, progress: bool = False, timeout: float | None = None):
-        """Bring reports.db up to date with the archive and the journal (``force``: re-extract all).
+    def load(self, *, force: bool = False, workers: int | None = None, progress: bool = False, timeout: float | None = None,
+             queue: str | None = None):
+        """Bring reports.db up to date with the archive and the journal (``force``: re-extract all);
+        ``queue`` (a Redis URL): extract on ``nianbao worker`` processes (loader.workers).
 
         Returns a ``loader.LoadSummary``.
         """
@@ -138,7 +140,8 @@ class DataDir:
 
         if not self.path.is_dir():
             raise DataError(f"{self.path}: no such DATA directory")
-        options = {"force": force, "workers": workers, "progress": _progress_bar("extract") if progress else None}
+        options = {"force": force, "workers": workers, "progress": _progress_bar("extract") if progress else None,
+                   "queue": queue}
         if timeout is not None:
             options["timeout"] = timeout
         with self.lock():

@@ -1,7 +1,8 @@
 """A crawl fleet: two ``nianbao crawl --frontier`` processes sharing a real redis-server, over
-three fixture portals on one host. They find what one process finds alone, the host never
-sees more than 2 requests at once nor two starting closer than the delay (by the servers'
-own logs), and after ``kill -9`` of a member a rerun completes the crawl."""
+three fixture portals on one host, then two ``nianbao worker`` processes extracting for the
+loader. They find and read what one process finds alone, the host never sees more than 2
+requests at once nor more per second than the delay allows (by the servers' own logs), and
+after ``kill -9`` of a member a rerun completes the crawl."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def member(config: Path, data: Path, redis_url: str, run: str, shard: str) -> su
     )
 
 
-def figures(data: Path) -> tuple[set, set]:
-    DataDir(data).load(workers=2)
+def figures(data: Path, queue: str | None = None) -> tuple[set, set]:
+    DataDir(data).load(workers=2, queue=queue)
     documents = set(reports_tuples(data, "select sha256, title, year, consistent from documents"))
     stats = set(reports_tuples(data, "select sha256, section, item, measure, value from report_stats"))
     return documents, stats
@@ -106,7 +107,15 @@ def test_two_members_find_what_one_finds_and_keep_the_host_polite(portals, redis
     for entry in log:
         overlapping = sum(1 for other in log if other["started"] < entry["ended"] and other["ended"] > entry["started"])
         assert overlapping <= 2
-    documents, stats = figures(data)
+    # Extraction on two workers through the same Redis; the loader alone writes reports.db.
+    workers = [subprocess.Popen([str(NIANBAO), "worker", redis_url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True) for _ in range(2)]
+    try:
+        documents, stats = figures(data, queue=redis_url)
+    finally:
+        for process in workers:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
     assert (documents, stats) == alone
     objects = [path for path in (data / "archive").rglob("*") if path.is_file() and not path.name.startswith(".")]
     assert len(objects) == len({path.name[:64] for path in objects}) == len(documents)
