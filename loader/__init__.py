@@ -9,6 +9,7 @@ Modules: schema (tables and views of reports.db), search_index (the Chinese
 full-text index: its tokens and every write to it), loader (Loader, load).
 """
 
-from .loader import Loader, LoadSummary, extract_for_load, load, open_db
+from .extraction import extract_for_load
+from .loader import Loader, LoadSummary, load, open_db
 
 __all__ = ["LoadSummary", "Loader", "extract_for_load", "load", "open_db"]

@@ -37,7 +37,7 @@ def extract_job(data_dir: str, sha256: str, timeout: float) -> dict:
     machine sees it) in a limited child. Raises with one line when it cannot."""
     from archive import Archive
 
-    from .loader import extract_for_load
+    from .extraction import extract_for_load
 
     path = Archive(Path(data_dir) / "archive").path_for(sha256)
     if path is None:

@@ -22,7 +22,7 @@ from bench.accuracy import compare
 from extractors import ExtractionError, extract
 from extractors.labels import request_items
 from extractors.ocr import repair_label
-from loader.loader import extract_for_load
+from loader import extract_for_load
 from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
