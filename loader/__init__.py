@@ -6,7 +6,8 @@ The database is derived data: delete it and ``nianbao load DATA`` rebuilds it.
     summary = load("data")   # copy new journal rows, extract new originals, index them
 
 Modules: schema (tables and views of reports.db), search_index (the Chinese
-full-text index: its tokens and every write to it), loader (Loader, load).
+full-text index: its tokens and every write to it), extraction (one original as rows),
+workers (extraction on other machines through an RQ queue), loader (Loader, load).
 """
 
 from .extraction import extract_for_load
