@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 import sqlite_utils
 
-from archive import Archive
+from archive import ArchivedObject, ArchiveError, Originals, open_archive
 from archive.sniff import by_extension
 from crawler import journal as crawl_journal
 from crawler.dates import SOURCES as DATE_SOURCES
@@ -121,6 +121,18 @@ def extract_for_load(path: Path, ocr_cache: Path | None = None, ocr_threads: int
     return {"document": row, "pages": page_texts, "tables": tables, "stats": stats, "checks": checks, "quality": quality}
 
 
+def extract_archived(original: ArchivedObject, archive: Originals, **options) -> dict:
+    """``extract_for_load`` of an archived object, from a file on this machine (an object
+    store's is downloaded for the call, in the child that extracts it). An archive that
+    could not give the bytes is ``{"archive_error": why}``: no fault of the file's, so the
+    document gets no row and the next load tries again."""
+    try:
+        with archive.local_path(original.sha256) as path:
+            return extract_for_load(path, **options)
+    except ArchiveError as error:
+        return {"archive_error": str(error)}
+
+
 def stat_row(stat) -> dict:
     """A figure as a report_stats row: value, labels as printed, and where it was read."""
     x0, top, x1, bottom = stat.bbox or (None, None, None, None)
@@ -139,7 +151,7 @@ class Loader:
 
     def __init__(self, data_dir: str | Path):
         self.data_dir = Path(data_dir)
-        self.archive = Archive(self.data_dir / "archive")
+        self.archive = open_archive(self.data_dir)
         self.journal_path = self.data_dir / "journal.db"
         self.db_path = self.data_dir / "reports.db"
         self.db = open_db(self.db_path)
@@ -194,19 +206,24 @@ class Loader:
         last_source = self._last_source_id()
         summary.sources_added = self.sync_journal()
         self.ensure_search_version()
-        archived = list(self.archive.paths())
+        archived = list(self.archive.objects())
         todo = self.stale_documents(archived, force)
         summary.unchanged = len(archived) - len(todo)
         # Children share the cores: each OCRs as many pages at a time as leaves none idle, none oversubscribed.
         children = max(1, workers or os.cpu_count() or 1)
         threads = max(1, len(os.sched_getaffinity(0)) // min(children, max(1, len(todo))))
-        work = functools.partial(extract_for_load, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads)
+        work = functools.partial(
+            extract_archived, archive=self.archive, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads
+        )
         outcomes = run_isolated(work, todo, workers=workers, timeout=timeout)
         if progress is not None:
             outcomes = progress(outcomes, len(todo))
         extracted = []
         for outcome in outcomes:
-            sha256 = outcome.item.name[:64]
+            sha256 = outcome.item.sha256
+            if outcome.error is None and "archive_error" in outcome.value:
+                summary.errors.append((sha256, outcome.value["archive_error"]))
+                continue
             if outcome.error is not None:
                 summary.errors.append((sha256, outcome.error))
                 self.store_failure(sha256, outcome.item, outcome.error)
@@ -241,19 +258,19 @@ class Loader:
             conn.execute("detach database journal")
         return self.db["sources"].count - before
 
-    def stale_documents(self, archived: list[Path], force: bool) -> list[Path]:
+    def stale_documents(self, archived: list[ArchivedObject], force: bool) -> list[ArchivedObject]:
         """Of the ``archived`` objects, those with no document row or one made by another extractor version."""
         current = {
             row["sha256"]
             for row in self.db.query("select sha256 from documents where extractor_version = ?", [EXTRACTOR_VERSION])
         }
-        return [path for path in archived if force or path.name[:64] not in current]
+        return [original for original in archived if force or original.sha256 not in current]
 
     def _last_source_id(self) -> int:
         return self.db.execute("select coalesce(max(id), 0) from sources").fetchone()[0]
 
-    def store_extraction(self, sha256: str, path: Path, data: dict) -> None:
-        document = {**data["document"], **self._file_facts(sha256, path)}
+    def store_extraction(self, sha256: str, original: ArchivedObject | Path, data: dict) -> None:
+        document = {**data["document"], **self._file_facts(sha256, original)}
         with self._document():
             self._replace_document(sha256, document)
             self._insert_rows("report_stats", [{"sha256": sha256, **stat} for stat in data["stats"]])
@@ -282,17 +299,20 @@ class Loader:
             f"insert into [{table}] ({names}) values ({marks})", [tuple(row.get(c) for c in columns) for row in rows]
         )
 
-    def store_failure(self, sha256: str, path: Path, error: str) -> None:
+    def store_failure(self, sha256: str, original: ArchivedObject | Path, error: str) -> None:
         """An original we could not read is still listed, with the reason."""
-        facts = self._file_facts(sha256, path)
+        facts = self._file_facts(sha256, original)
         document = {"extract_error": error, "format": facts.pop("sniffed_format"), **facts}
         with self._document():
             self._replace_document(sha256, document)
 
-    def _file_facts(self, sha256: str, path: Path) -> dict:
-        sniffed = by_extension(path)  # the archive named the object after sniffing all its bytes
+    def _file_facts(self, sha256: str, original: ArchivedObject | Path) -> dict:
+        """Facts of the archived object (or of a file, for callers storing an extraction of their own)."""
+        if isinstance(original, Path):
+            original = ArchivedObject(sha256, original.name, original.stat().st_size)
+        sniffed = by_extension(original.name)  # the archive named the object after sniffing all its bytes
         facts = {
-            "size": path.stat().st_size,
+            "size": original.size,
             "original": f"/-/files/{sha256}",
             "extractor_version": EXTRACTOR_VERSION,
             "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
