@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from archive import Archive, ArchiveError, MissingObject, open_archive
 from archive.s3 import S3Archive
-from tests.support import free_port, nianbao, sha256_of
+from tests.support import free_port, nianbao, sha256_of, write_portals
 
 PDF = b"%PDF-1.7\n...a report..."
 
@@ -176,9 +176,11 @@ def test_an_unusable_store_is_one_line_before_anything_is_written(seaweedfs, buc
 def test_the_command_line_says_what_is_wrong_in_one_line(seaweedfs, tmp_path, s3_env):
     data = tmp_path / "data"
     seaweedfs.archive_config(data, "no-such-bucket")
-    for command in (["verify", data], ["load", data]):
+    portals = write_portals(tmp_path / "portals.yml", [{"id": "p", "start_urls": ["http://127.0.0.1:9/"]}])
+    for command in (["verify", data], ["load", data], ["crawl", portals, "--data", data, "--no-load"]):
         finished = nianbao(*command, env={**os.environ, **s3_env})
         assert finished.returncode == 2, finished.stderr
         assert finished.stderr.strip().splitlines() == [
             "nianbao: error: s3://no-such-bucket/originals: no such bucket 'no-such-bucket' (create it first)"
         ]
+    assert not (data / "journal.db").exists()  # the crawl stopped before it began
