@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -17,19 +18,47 @@ HEX = frozenset("0123456789abcdef")
 
 
 class ArchiveError(Exception):
-    """The archive cannot store or read an object (disk full, read-only, bad name)."""
+    """The archive cannot store or read an object (disk full, read-only, bad name, unreachable store)."""
+
+
+class MissingObject(ArchiveError):
+    """No object of that sha256 is archived."""
 
 
 @dataclass(frozen=True)
 class PutResult:
     sha256: str
-    path: Path
+    path: Path | None  # the object's file; None in an object store
     size: int
     created: bool  # False when the object was already archived
+    location: str = ""  # where it is: the file, or s3://bucket/key
+
+
+@dataclass(frozen=True)
+class ArchivedObject:
+    """One archived original: its sha256, its name (``<sha256><ext>``, the extension sniffed) and size."""
+
+    sha256: str
+    name: str
+    size: int
 
 
 def is_sha256(value: str) -> bool:
     return len(value) == 64 and set(value) <= HEX
+
+
+def is_object_name(name: str) -> bool:
+    """``<sha256>`` or ``<sha256>.<ext>``: what the archive names an object."""
+    return is_sha256(name[:64]) and name[64:65] in ("", ".")
+
+
+def sha256_of(original: "str | ArchivedObject") -> str:
+    return original.sha256 if isinstance(original, ArchivedObject) else original
+
+
+def shard(sha256: str) -> str:
+    """The two folders an object lives in: ``ab/cd``."""
+    return f"{sha256[:2]}/{sha256[2:4]}"
 
 
 class Archive:
@@ -43,8 +72,21 @@ class Archive:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
 
+    def __repr__(self) -> str:
+        return f"Archive({str(self.root)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def check(self) -> None:
+        """Nothing to check ahead: a folder is made on the first put, and errors come then."""
+
+    def exists(self) -> bool:
+        return self.root.is_dir()
+
     def _dir_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4]
+        return self.root / shard(sha256)
 
     def path_for(self, sha256: str) -> Path | None:
         """The file holding ``sha256``, or None when it is not archived."""
@@ -58,6 +100,39 @@ class Archive:
         except FileNotFoundError:
             return None
         return None
+
+    def find(self, sha256: str) -> ArchivedObject | None:
+        path = self.path_for(sha256)
+        return None if path is None else ArchivedObject(sha256, path.name, path.stat().st_size)
+
+    def objects(self) -> Iterator[ArchivedObject]:
+        """Every archived object, in sha256 order."""
+        for path in self.paths():
+            yield ArchivedObject(path.name[:64], path.name, path.stat().st_size)
+
+    def open(self, original: "str | ArchivedObject") -> BinaryIO:
+        """The object's bytes (a sha256, or an object ``find`` gave) as a file to read; MissingObject when absent."""
+        try:
+            return open(self._existing(original), "rb")
+        except FileNotFoundError:
+            raise MissingObject(f"{sha256_of(original)} is not in the archive {self.root}") from None
+
+    def read(self, original: "str | ArchivedObject") -> bytes:
+        with self.open(original) as handle:
+            return handle.read()
+
+    @contextmanager
+    def local_path(self, original: "str | ArchivedObject") -> Iterator[Path]:
+        """A file on this machine holding the object, for as long as the block runs: here, its own file."""
+        yield self._existing(original)
+
+    def _existing(self, original: "str | ArchivedObject") -> Path:
+        if isinstance(original, ArchivedObject):
+            return self._dir_for(original.sha256) / original.name
+        path = self.path_for(original)
+        if path is None:
+            raise MissingObject(f"{original} is not in the archive {self.root}")
+        return path
 
     def __contains__(self, sha256: str) -> bool:
         return self.path_for(sha256) is not None
@@ -77,7 +152,7 @@ class Archive:
                 if not second.is_dir():
                     continue
                 for path in sorted(second.iterdir()):
-                    if is_sha256(path.name[:64]) and not path.name.startswith("."):
+                    if is_object_name(path.name):
                         yield path
 
     def put_bytes(self, data: bytes, filename: str | None = None) -> PutResult:
@@ -85,7 +160,7 @@ class Archive:
         sha256 = hashlib.sha256(data).hexdigest()
         existing = self.path_for(sha256)
         if existing is not None:
-            return PutResult(sha256, existing, len(data), False)
+            return PutResult(sha256, existing, len(data), False, str(existing))
         tmp_path, size = self._write_temp([data])
         return self._install(tmp_path, sha256, sniff(data, filename).extension, size)
 
@@ -97,7 +172,7 @@ class Archive:
         existing = self.path_for(sha256)
         if existing is not None:
             tmp_path.unlink()
-            return PutResult(sha256, existing, size, False)
+            return PutResult(sha256, existing, size, False, str(existing))
         return self._install(tmp_path, sha256, sniff(digest.head, filename).extension, size)
 
     def _write_temp(self, chunks: Iterable[bytes], digest: "_Digest | None" = None) -> tuple[Path, int]:
@@ -144,7 +219,7 @@ class Archive:
         except OSError as error:
             _unlink_quietly(tmp_path)
             raise ArchiveError(f"cannot write to archive {self.root}: {error.strerror or error}") from error
-        return PutResult(sha256, final, size, True)
+        return PutResult(sha256, final, size, True, str(final))
 
     def restore(self, sha256: str, data: bytes) -> Path:
         """Replace a damaged object with ``data``, which must hash to ``sha256``.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive import Archive
+from archive import Originals, open_archive
 from crawler.journal import Journal
 
 _journals: dict[Path, Journal] = {}
-_archives: dict[Path, Archive] = {}
+_archives: dict[Path, Originals] = {}
 
 
 def data_dir_of(settings) -> Path:
@@ -39,10 +39,11 @@ def journal_of(settings) -> Journal:
     return journal_for(data_dir_of(settings), settings.get("NIANBAO_SHARD"), settings.get("NIANBAO_FRONTIER"))
 
 
-def archive_for(data_dir: str | Path) -> Archive:
+def archive_for(data_dir: str | Path) -> Originals:
+    """DATA's archive, as ``DATA/archive.yml`` says (``archive.open_archive``): the folder by default."""
     key = Path(data_dir).resolve()
     if key not in _archives:
-        _archives[key] = Archive(key / "archive")
+        _archives[key] = open_archive(key)
     return _archives[key]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from archive import ArchivedObject, ArchiveError, Originals
 from extractors import extract
 
 
@@ -69,3 +70,15 @@ def stat_row(stat) -> dict:
         "table_idx": table_idx, "table_row": table_row, "table_col": table_col, "reading": stat.reading or None,
         "confidence": stat.confidence,
     }
+
+
+def extract_archived(original: ArchivedObject, archive: Originals, **options) -> dict:
+    """``extract_for_load`` of an archived object, from a file on this machine (an object
+    store's is downloaded for the call, in the child that extracts it). An archive that
+    could not give the bytes is ``{"archive_error": why}``: no fault of the file's, so the
+    document gets no row and the next load tries again."""
+    try:
+        with archive.local_path(original.sha256) as path:
+            return extract_for_load(path, **options)
+    except ArchiveError as error:
+        return {"archive_error": str(error)}

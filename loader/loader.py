@@ -19,14 +19,14 @@ from typing import Callable, Iterable
 
 import sqlite_utils
 
-from archive import Archive
+from archive import ArchivedObject, open_archive
 from archive.sniff import by_extension
 from crawler import journal as crawl_journal
 from crawler.dates import SOURCES as DATE_SOURCES
 from extractors import EXTRACTOR_VERSION
 from extractors.isolated import DEFAULT_TIMEOUT, run_isolated
 
-from .extraction import extract_for_load
+from .extraction import extract_archived
 from .schema import DOCUMENT_COLUMNS, JOURNAL_COPIES, create_schema
 from .search_index import SEARCH_VERSION, SearchIndex
 
@@ -84,7 +84,7 @@ class Loader:
 
     def __init__(self, data_dir: str | Path):
         self.data_dir = Path(data_dir)
-        self.archive = Archive(self.data_dir / "archive")
+        self.archive = open_archive(self.data_dir)
         self.journal_path = self.data_dir / "journal.db"
         self.db_path = self.data_dir / "reports.db"
         self.db = open_db(self.db_path)
@@ -144,24 +144,29 @@ class Loader:
         last_source = self._last_source_id()
         summary.sources_added = self.sync_journal()
         self.ensure_search_version()
-        archived = list(self.archive.paths())
+        archived = list(self.archive.objects())
         todo = self.stale_documents(archived, force)
         summary.unchanged = len(archived) - len(todo)
         # Children share the cores: each OCRs as many pages at a time as leaves none idle, none oversubscribed.
         children = max(1, workers or os.cpu_count() or 1)
         threads = max(1, len(os.sched_getaffinity(0)) // min(children, max(1, len(todo))))
-        work = functools.partial(extract_for_load, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads)
         if queue:
             from .workers import extract_remotely
 
             outcomes = extract_remotely(queue, self.data_dir, todo, timeout)
         else:
+            work = functools.partial(
+                extract_archived, archive=self.archive, ocr_cache=self.data_dir / "cache" / "ocr", ocr_threads=threads
+            )
             outcomes = run_isolated(work, todo, workers=workers, timeout=timeout)
         if progress is not None:
             outcomes = progress(outcomes, len(todo))
         extracted = []
         for outcome in outcomes:
-            sha256 = outcome.item.name[:64]
+            sha256 = outcome.item.sha256
+            if outcome.error is None and "archive_error" in outcome.value:
+                summary.errors.append((sha256, outcome.value["archive_error"]))
+                continue
             if outcome.error is not None:
                 summary.errors.append((sha256, outcome.error))
                 self.store_failure(sha256, outcome.item, outcome.error)
@@ -211,19 +216,19 @@ class Loader:
             conn.execute("detach database journal")
         return touched
 
-    def stale_documents(self, archived: list[Path], force: bool) -> list[Path]:
+    def stale_documents(self, archived: list[ArchivedObject], force: bool) -> list[ArchivedObject]:
         """Of the ``archived`` objects, those with no document row or one made by another extractor version."""
         current = {
             row["sha256"]
             for row in self.db.query("select sha256 from documents where extractor_version = ?", [EXTRACTOR_VERSION])
         }
-        return [path for path in archived if force or path.name[:64] not in current]
+        return [original for original in archived if force or original.sha256 not in current]
 
     def _last_source_id(self) -> int:
         return self.db.execute("select coalesce(max(id), 0) from sources").fetchone()[0]
 
-    def store_extraction(self, sha256: str, path: Path, data: dict) -> None:
-        document = {**data["document"], **self._file_facts(sha256, path)}
+    def store_extraction(self, sha256: str, original: ArchivedObject | Path, data: dict) -> None:
+        document = {**data["document"], **self._file_facts(sha256, original)}
         with self._document():
             self._replace_document(sha256, document)
             self._insert_rows("report_stats", [{"sha256": sha256, **stat} for stat in data["stats"]])
@@ -252,17 +257,20 @@ class Loader:
             f"insert into [{table}] ({names}) values ({marks})", [tuple(row.get(c) for c in columns) for row in rows]
         )
 
-    def store_failure(self, sha256: str, path: Path, error: str) -> None:
+    def store_failure(self, sha256: str, original: ArchivedObject | Path, error: str) -> None:
         """An original we could not read is still listed, with the reason."""
-        facts = self._file_facts(sha256, path)
+        facts = self._file_facts(sha256, original)
         document = {"extract_error": error, "format": facts.pop("sniffed_format"), **facts}
         with self._document():
             self._replace_document(sha256, document)
 
-    def _file_facts(self, sha256: str, path: Path) -> dict:
-        sniffed = by_extension(path)  # the archive named the object after sniffing all its bytes
+    def _file_facts(self, sha256: str, original: ArchivedObject | Path) -> dict:
+        """Facts of the archived object (or of a file, for callers storing an extraction of their own)."""
+        if isinstance(original, Path):
+            original = ArchivedObject(sha256, original.name, original.stat().st_size)
+        sniffed = by_extension(original.name)  # the archive named the object after sniffing all its bytes
         facts = {
-            "size": path.stat().st_size,
+            "size": original.size,
             "original": f"/-/files/{sha256}",
             "extractor_version": EXTRACTOR_VERSION,
             "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

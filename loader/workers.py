@@ -12,11 +12,13 @@ failure, so the next load tries the original again.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from archive import ArchivedObject
 from extractors.isolated import run_isolated
 
 QUEUE = "nianbao-extract"
@@ -27,22 +29,25 @@ POLL_S = 0.2
 class Outcome:
     """What one job gave, shaped like run_isolated's TaskResult for Loader.load."""
 
-    item: Path
+    item: ArchivedObject
     value: dict | None = None
     error: str | None = None
 
 
 def extract_job(data_dir: str, sha256: str, timeout: float) -> dict:
     """In a worker: extract the original ``sha256`` of the archive of ``data_dir`` (as this
-    machine sees it) in a limited child. Raises with one line when it cannot."""
-    from archive import Archive
+    machine sees it: the same folder, or the same ``archive.yml`` for an object store) in a
+    limited child. Raises with one line when it cannot."""
+    from archive import open_archive
 
-    from .extraction import extract_for_load
+    from .extraction import extract_archived
 
-    path = Archive(Path(data_dir) / "archive").path_for(sha256)
-    if path is None:
+    archive = open_archive(Path(data_dir))
+    original = archive.find(sha256)
+    if original is None:
         raise FileNotFoundError(f"{sha256}: not in the archive of {data_dir}")
-    (result,) = run_isolated(extract_for_load, [path], workers=1, timeout=timeout)
+    work = functools.partial(extract_archived, archive=archive, ocr_cache=Path(data_dir) / "cache" / "ocr")
+    (result,) = run_isolated(work, [original], workers=1, timeout=timeout)
     if result.error is not None:
         raise RuntimeError(result.error)
     return result.value
@@ -54,23 +59,23 @@ def connect(url: str):
     return redis.Redis.from_url(url)
 
 
-def extract_remotely(url: str, data_dir: Path, paths: list[Path], timeout: float) -> Iterator[Outcome]:
-    """Enqueue a job per path and yield each outcome as its job finishes (any order)."""
+def extract_remotely(url: str, data_dir: Path, originals: list[ArchivedObject], timeout: float) -> Iterator[Outcome]:
+    """Enqueue a job per original and yield each outcome as its job finishes (any order)."""
     from rq import Queue
 
     queue = Queue(QUEUE, connection=connect(url))
     jobs = {
-        queue.enqueue(extract_job, str(data_dir.resolve()), path.name[:64], timeout, job_timeout=int(timeout) + 60,
-                      result_ttl=3600, failure_ttl=3600): path
-        for path in paths
+        queue.enqueue(extract_job, str(data_dir.resolve()), original.sha256, timeout, job_timeout=int(timeout) + 60,
+                      result_ttl=3600, failure_ttl=3600): original
+        for original in originals
     }
     while jobs:
-        for job, path in list(jobs.items()):
+        for job, original in list(jobs.items()):
             status = job.get_status(refresh=True)
             if status == "finished":
-                yield Outcome(path, value=job.return_value())
+                yield Outcome(original, value=job.return_value())
             elif status in ("failed", "stopped", "canceled"):
-                yield Outcome(path, error=_last_line(job))
+                yield Outcome(original, error=_last_line(job))
             else:
                 continue
             del jobs[job]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from archive import Archive
+from archive import ArchiveError, Originals, open_archive
 
 from .lock import DataLock
 
@@ -54,11 +54,12 @@ class CrawlResult:
 
 
 class DataDir:
-    """A DATA directory: ``archive/`` (originals), ``journal.db`` (the crawl record), ``reports.db``."""
+    """A DATA directory: ``archive/`` (originals; or an object store, as ``archive.yml`` says),
+    ``journal.db`` (the crawl record), ``reports.db``."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.archive = Archive(self.path / "archive")
+        self._archive: Originals | None = None
         self.journal_path = self.path / "journal.db"
         self.db_path = self.path / "reports.db"
         self._lock: DataLock | None = None
@@ -66,6 +67,14 @@ class DataDir:
 
     def __repr__(self) -> str:
         return f"DataDir({str(self.path)!r})"
+
+    @property
+    def archive(self) -> Originals:
+        """The originals: ``archive.Archive`` over DATA/archive, or ``archive.s3.S3Archive`` (``archive.open_archive``)."""
+        if self._archive is None:
+            with archive_errors():
+                self._archive = open_archive(self.path)
+        return self._archive
 
     @contextmanager
     def lock(self) -> Iterator["DataDir"]:
@@ -121,9 +130,13 @@ class DataDir:
 
             fleet = fleet_settings(frontier, run, shard or f"{socket.gethostname()}-{os.getpid()}",
                                    build_settings(run_settings))
-            summary = run_crawl(chosen, self.path, config_label=label, settings={**run_settings, **fleet}, progress=progress)
+            with archive_errors():
+                self.archive.check()
+                summary = run_crawl(chosen, self.path, config_label=label, settings={**run_settings, **fleet},
+                                    progress=progress)
             return CrawlResult(summary, None)
-        with self.lock():
+        with self.lock(), archive_errors():
+            self.archive.check()  # an object store that cannot be reached: say so before fetching anything
             self.archive.clean_incoming()  # leftovers of a killed run
             summary = run_crawl(chosen, self.path, config_label=label, settings=run_settings, progress=progress)
             loaded = self.load(workers=workers, progress=progress) if load else None
@@ -144,7 +157,8 @@ class DataDir:
                    "queue": queue}
         if timeout is not None:
             options["timeout"] = timeout
-        with self.lock():
+        with self.lock(), archive_errors():
+            self.archive.check()
             return load(self.path, **options)
 
     def verify(self, *, repair: bool = False):
@@ -154,12 +168,13 @@ class DataDir:
         """
         from .verify import verify
 
-        if not self.archive.root.is_dir():
-            raise DataError(f"{self.path}: no archive here (expected {self.archive.root})")
-        if not repair:
-            return verify(self.path)
-        with self.lock():
-            return verify(self.path, repair=True)
+        with archive_errors():
+            if not self.archive.exists():
+                raise DataError(f"{self.path}: no archive here (expected {self.archive.location})")
+            if not repair:
+                return verify(self.path)
+            with self.lock():
+                return verify(self.path, repair=True)
 
     # --- the site ---------------------------------------------------------------------
 
@@ -200,6 +215,15 @@ class DataDir:
             uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
         except KeyboardInterrupt:
             pass
+
+
+@contextmanager
+def archive_errors() -> Iterator[None]:
+    """The archive's errors (a bad archive.yml, an object store that does not answer) as DataError."""
+    try:
+        yield
+    except ArchiveError as error:
+        raise DataError(str(error)) from None
 
 
 def _check_port(host: str, port: int) -> None:

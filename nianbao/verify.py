@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive import Archive
+from archive import open_archive
 
 
 @dataclass
@@ -32,8 +32,8 @@ class VerifyResult:
 
 
 def verify(data_dir: Path, repair: bool = False) -> VerifyResult:
-    """Re-hash every object of ``DATA/archive`` and check every ``documents`` row has its object."""
-    archive, db_path, journal_path = Archive(data_dir / "archive"), data_dir / "reports.db", data_dir / "journal.db"
+    """Re-hash every object of DATA's archive and check every ``documents`` row has its object."""
+    archive, db_path, journal_path = open_archive(data_dir), data_dir / "reports.db", data_dir / "journal.db"
     result = VerifyResult()
     present = set()
     for sha256, path, problem in archive.verify():

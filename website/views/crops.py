@@ -22,14 +22,14 @@ from pathlib import Path
 
 from datasette.utils.asgi import Response
 
-from archive import Archive
+from archive import ArchivedObject, ArchiveError, Originals
 from archive.store import is_sha256
 from extractors.crop import render_crop
 from extractors.errors import ExtractionError
 from extractors.isolated import run_isolated
 
 from .base import reports_db
-from .files import archive_dirs
+from .files import find_original, unavailable
 
 MARGIN = 12  # points of the page shown around the box
 SCALE = 2.0  # pixels per point
@@ -87,12 +87,15 @@ async def serve_crop(datasette, request):
         return not_found(f"The PDF has {document['pages']} pages")
     if not await is_figure_box(db, sha256, page, box):
         return not_found("No figure of this report was read from that box")
-    original = next((p for p in (Archive(d).path_for(sha256) for d in archive_dirs(datasette)) if p), None)
-    if original is None:
-        return not_found("No such original in the archive")
-    cache_file = cache_path(crop_cache(datasette, db), sha256, page, box)
     loop = asyncio.get_running_loop()
-    status, body = await loop.run_in_executor(None, cached_crop, original, cache_file, page, box)
+    try:
+        found = await loop.run_in_executor(None, find_original, datasette, sha256)
+        if found is None:
+            return not_found("No such original in the archive")
+        cache_file = cache_path(crop_cache(datasette, db), sha256, page, box)
+        status, body = await loop.run_in_executor(None, cached_crop, *found, cache_file, page, box)
+    except ArchiveError as error:
+        return unavailable(error)
     if status == "bad":
         return not_found(f"Cannot crop this: {body}")
     if status == "failed":
@@ -126,18 +129,20 @@ def cache_path(folder: Path, sha256: str, page: int, box) -> Path:
     return folder / sha256[:2] / sha256 / f"{page}-{box_key(box)}-m{MARGIN:g}s{SCALE:g}.png"
 
 
-def cached_crop(original: Path, cache_file: Path, page: int, box) -> tuple[str, bytes | str]:
+def cached_crop(archive: Originals, original: ArchivedObject, cache_file: Path, page: int, box) -> tuple[str, bytes | str]:
     """("png", bytes), ("bad", why) for a page or box the original lacks, or ("failed", why).
 
     Runs on a worker thread; the lock per cache file means one render per crop at a time.
+    The original is read from a file on this machine (an object store's is fetched for
+    the render, only when the crop is not cached).
     """
     with _key_lock(str(cache_file)):
         try:
             return "png", cache_file.read_bytes()
         except OSError:
             pass
-        with _renders:
-            status, body = render_isolated(original, page, box)
+        with _renders, archive.local_path(original) as path:
+            status, body = render_isolated(path, page, box)
         if status == "png":
             store(cache_file, body)
         return status, body

@@ -4,39 +4,68 @@ runs script on our origin); ``/-/nianbao/static/<name>``: the site's own CSS."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from datasette.utils.asgi import AsgiFileDownload, Response
 
-from archive import Archive
+from archive import Archive, ArchivedObject, ArchiveError, MissingObject, Originals, open_archive
 from archive.sniff import by_extension
 from archive.store import is_sha256
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 THIRD_PARTY_PAGE_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CHUNK = 256 * 1024  # what one read from an object store sends on
+logger = logging.getLogger(__name__)
+_opened: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Datasette -> its archives, opened once
 
 
-def archive_dirs(datasette) -> list[Path]:
-    """Where to look for originals: the configured folder, else beside each database."""
-    config = datasette.plugin_config("nianbao") or {}
-    if config.get("archive_dir"):
-        return [Path(config["archive_dir"])]
-    return [Path(db.path).parent / "archive" for db in datasette.databases.values() if db.path]
+def archives(datasette) -> list[Originals]:
+    """Where to look for originals: the configured folder, else the archive of each database's
+    DATA (``archive.open_archive``: DATA/archive, or the object store DATA/archive.yml names)."""
+    if datasette not in _opened:
+        config = datasette.plugin_config("nianbao") or {}
+        if config.get("archive_dir"):
+            _opened[datasette] = [Archive(config["archive_dir"])]
+        else:
+            _opened[datasette] = [open_archive(Path(db.path).parent) for db in datasette.databases.values() if db.path]
+    return _opened[datasette]
+
+
+def find_original(datasette, sha256: str) -> tuple[Originals, ArchivedObject] | None:
+    """The archive holding ``sha256`` and the object there (blocking: run it off the event loop)."""
+    for archive in archives(datasette):
+        found = archive.find(sha256)
+        if found is not None:
+            return archive, found
+    return None
+
+
+def unavailable(error: ArchiveError) -> Response:
+    logger.warning("archive unavailable: %s", error)
+    return Response.text("The archive is unavailable; try again later", status=503,
+                         headers={"x-content-type-options": "nosniff", "retry-after": "60"})
 
 
 async def serve_original(datasette, request):
     sha256 = request.url_vars["sha256"].lower()
     if not is_sha256(sha256):
         return Response.text("Not a sha256", status=404)
-    path = None
-    for folder in archive_dirs(datasette):
-        path = Archive(folder).path_for(sha256)
-        if path is not None:
-            break
-    if path is None:
+    loop = asyncio.get_running_loop()
+    try:
+        found = await loop.run_in_executor(None, find_original, datasette, sha256)
+        if found is None:
+            return Response.text("No such original in the archive", status=404)
+        archive, original = found
+        body = None if isinstance(archive, Archive) else await loop.run_in_executor(None, archive.open, original)
+    except MissingObject:
         return Response.text("No such original in the archive", status=404)
-    kind = by_extension(path)
+    except ArchiveError as error:
+        return unavailable(error)
+    kind = by_extension(original.name)
     filename = await original_filename(datasette, sha256) or f"{sha256}{kind.extension}"
     disposition = "attachment" if request.args.get("download") else "inline"
     headers = {
@@ -49,7 +78,28 @@ async def serve_original(datasette, request):
         # A third party's web page: shown as archived, but in a sandbox of its own origin
         # that runs no script and loads nothing (not even from us).
         headers["content-security-policy"] = THIRD_PARTY_PAGE_POLICY
-    return AsgiFileDownload(path, content_type=kind.media_type, headers=headers)
+    if body is None:
+        return AsgiFileDownload(archive.path_for(sha256), content_type=kind.media_type, headers=headers)
+    return StreamedObject(body, original.size, kind.media_type, headers)
+
+
+class StreamedObject:
+    """An object store's object sent on as it is read (the body opened already: a missing object was a 404)."""
+
+    def __init__(self, body, size: int, content_type: str, headers: dict):
+        self.body, self.size, self.content_type, self.headers = body, size, content_type, headers
+
+    async def asgi_send(self, send):
+        loop = asyncio.get_running_loop()
+        headers = {**self.headers, "content-type": self.content_type, "content-length": str(self.size)}
+        try:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [[k.encode("latin-1"), v.encode("latin-1")] for k, v in headers.items()]})
+            while chunk := await loop.run_in_executor(None, self.body.read, CHUNK):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            self.body.close()
 
 
 async def serve_static(datasette, request):
