@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, fixture_files, record_fetches
+from .support import ROOT, fixture_files, record_fetches, start_seaweedfs, stop
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +47,20 @@ def small_data(tmp_path_factory) -> FixtureData:
     assert summary.extracted == 3 and summary.sources_added == 4
     data.tiantan, data.busy = tiantan, busy
     return data
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+@pytest.fixture
+def s3_env(seaweedfs, monkeypatch):
+    """This process's environment reaching the test server (what ``nianbao`` commands get too)."""
+    for name, value in seaweedfs.env.items():
+        monkeypatch.setenv(name, value)
+    return seaweedfs.env

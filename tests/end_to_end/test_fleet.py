@@ -1,6 +1,6 @@
 """A crawl fleet: two ``nianbao crawl --frontier`` processes sharing a real redis-server, over
-three fixture portals on one host, then two ``nianbao worker`` processes extracting for the
-loader. They find and read what one process finds alone, the host never sees more than 2
+three fixture portals on one host, archiving into a real S3 server (SeaweedFS), then two
+``nianbao worker`` processes extracting for the loader. They find and read what one process finds alone, the host never sees more than 2
 requests at once nor more per second than the delay allows (by the servers' own logs), and
 after ``kill -9`` of a member a rerun completes the crawl."""
 
@@ -19,7 +19,7 @@ import pytest
 
 from nianbao import DataDir
 from nianbao.demo import SAMPLE_SITE, PortalServer
-from tests.support import NIANBAO, TEST_PORTALS, free_port, reports_tuples, write_portals
+from tests.support import NIANBAO, TEST_PORTALS, free_port, reports_tuples, sha256_of, write_portals
 
 pytestmark = pytest.mark.slow
 SITES = [SAMPLE_SITE, TEST_PORTALS / "hanweb", TEST_PORTALS / "cms-aspx"]
@@ -81,11 +81,21 @@ def alone(portals, tmp_path_factory):
     return figures(data)
 
 
-def test_two_members_find_what_one_finds_and_keep_the_host_polite(portals, redis_url, alone, tmp_path):
+@pytest.fixture
+def environment(seaweedfs, monkeypatch):
+    """Members, workers and this process reach the test S3 server."""
+    for name, value in seaweedfs.env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_two_members_and_two_workers_over_an_object_store_find_what_one_finds(
+        portals, redis_url, alone, seaweedfs, environment, tmp_path):
     config, servers = portals
     for server in servers:
         server.clear_log()
     data = tmp_path / "data"
+    bucket = seaweedfs.new_bucket()
+    seaweedfs.archive_config(data, bucket)
     members = [member(config, data, redis_url, "together", f"m{n}") for n in range(2)]
     outputs = [process.communicate(timeout=600) for process in members]
     assert [process.returncode for process in members] == [0, 0], [err[-2000:] for _, err in outputs]
@@ -117,8 +127,13 @@ def test_two_members_find_what_one_finds_and_keep_the_host_polite(portals, redis
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
     assert (documents, stats) == alone
-    objects = [path for path in (data / "archive").rglob("*") if path.is_file() and not path.name.startswith(".")]
-    assert len(objects) == len({path.name[:64] for path in objects}) == len(documents)
+    # One object per original in the bucket, none twice, each hashing to its key; no local archive.
+    client = seaweedfs.client()
+    keys = [entry["Key"] for entry in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert len(keys) == len({key.rsplit("/", 1)[1][:64] for key in keys}) == len(documents)
+    for key in keys:
+        assert sha256_of(client.get_object(Bucket=bucket, Key=key)["Body"].read()) == key.rsplit("/", 1)[1][:64]
+    assert not (data / "archive").exists()
 
 
 def test_after_kill_9_of_a_member_the_rerun_completes_the_crawl(portals, redis_url, alone, tmp_path):
