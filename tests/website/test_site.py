@@ -355,3 +355,24 @@ def test_facets_are_computed_on_search_results(ds):
     facets = got["facet_results"]
     assert {"year", "agency", "portal", "format", "consistent"} <= set(facets)
     assert sum(v["count"] for v in facets["format"]["results"]) == got["filtered_table_rows_count"]
+
+
+def test_coverage_and_charts_read_the_loaders_summaries_with_the_live_numbers(ds):
+    """The pages read the summary tables the loader stores; they hold what the view and the
+    chart SQL compute from the base tables, so the pages show the same numbers as before."""
+    from loader.schema import BY_YEAR_SQL, CHART_COLUMNS, COVERAGE_COLUMNS
+    from website.views.charts import by_year, top_agencies
+    from website.views.coverage import coverage_source
+
+    db = ds.get_database("reports")
+    assert asyncio.run(coverage_source(db)) == "coverage_summary"
+    columns = ", ".join(COVERAGE_COLUMNS)
+    live = db_rows(ds, f"select {columns} from report_coverage")
+    assert live and db_rows(ds, f"select {columns} from coverage_summary order by portal, year") == live
+    assert asyncio.run(by_year(db, None)) == db_rows(ds, BY_YEAR_SQL.format(group="", where=""))
+    for agency in [r["agency"] for r in db_rows(ds, "select distinct agency from documents where agency is not null")]:
+        expected = db_rows(ds, BY_YEAR_SQL.format(group="", where="and d.agency = :agency"), {"agency": agency})
+        assert asyncio.run(by_year(db, agency)) == expected, agency
+    assert set(CHART_COLUMNS) <= set(asyncio.run(by_year(db, None))[0])
+    assert asyncio.run(top_agencies(db)) == [r["agency"] for r in db_rows(
+        ds, "select agency from documents where agency is not null group by agency order by count(*) desc, agency limit 500")]

@@ -4,11 +4,17 @@ deadlines of 条例 第四十九条 (the ``report_coverage`` view the loader kee
 from __future__ import annotations
 
 from .base import render, reports_db
+from .charts import summaries_ready
+
+
+async def coverage_source(db) -> str:
+    """Where the coverage cells are: the loader's coverage_summary, else the live view."""
+    return "coverage_summary" if await summaries_ready(db) else "report_coverage"
 
 
 async def coverage_page(datasette, request):
     db = reports_db(datasette)
-    cells = [dict(r) for r in await db.execute("select * from report_coverage")]
+    cells = [dict(r) for r in await db.execute(f"select * from {await coverage_source(db)} order by portal, year")]
     years = sorted({cell["year"] for cell in cells if cell["year"] is not None})
     grid: dict[str, dict] = {}
     for cell in cells:
