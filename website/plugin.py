@@ -35,8 +35,9 @@ from markupsafe import Markup, escape
 from archive.store import is_sha256
 
 from .search import fts_query, snippet
-from .search_cache import matching_rowids
+from .search_cache import cached_responses, matching_rowids
 from .views import ROUTES
+from .views.base import reports_db
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Views whose hidden ``fts`` column takes a MATCH, ranked by ``rank``.
@@ -99,6 +100,17 @@ def startup(datasette):
     searchpath = datasette.jinja_env.loader.loaders[0].searchpath
     if str(TEMPLATES) not in searchpath:
         searchpath.insert(max(len(searchpath) - 1, 0), str(TEMPLATES))
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Repeated searches are answered from the response cache (search_cache.py)."""
+
+    def database_path():
+        db = reports_db(datasette)
+        return db.path if db is not None and db.path and not db.is_memory else None
+
+    return lambda app: cached_responses(app, database_path)
 
 
 @hookimpl

@@ -376,3 +376,18 @@ def test_coverage_and_charts_read_the_loaders_summaries_with_the_live_numbers(ds
     assert set(CHART_COLUMNS) <= set(asyncio.run(by_year(db, None))[0])
     assert asyncio.run(top_agencies(db)) == [r["agency"] for r in db_rows(
         ds, "select agency from documents where agency is not null group by agency order by count(*) desc, agency limit 500")]
+
+
+def test_a_repeated_search_is_answered_from_the_response_cache(ds):
+    from website import search_cache
+
+    url = "/-/search.json?q=" + quote("复议")
+    first = get(ds, url)
+    kept = [key for key in search_cache._responses if key[2] == "/-/search.json"]
+    assert first.status_code == 200 and kept
+    assert get(ds, url).content == first.content
+    assert get(ds, "/reports/documents.json?_search=" + quote("复议")).status_code == 200
+    assert any(key[2] == "/reports/documents.json" for key in search_cache._responses)
+    assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/search", "query_string": b"q=x",
+                                        "headers": [(b"cookie", b"ds_actor=abc")]})
+    assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/coverage", "query_string": b""})
