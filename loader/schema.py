@@ -218,6 +218,18 @@ create table if not exists agency_reports (agency text primary key, documents in
 create index if not exists agency_reports_most on agency_reports(documents desc, agency);
 """
 SUMMARY_TABLES = ("coverage_summary", "chart_totals", "agency_reports")
+
+# Made after the columns of an older reports.db are added (create_schema).
+DOCUMENT_INDEXES = """
+-- The columns the documents table is sorted and faceted on (datasette-metadata.yml): a
+-- search matching most reports counts and sorts from these, not from the wide rows.
+create index if not exists documents_year on documents(year);
+create index if not exists documents_agency on documents(agency);
+create index if not exists documents_region on documents(region);
+create index if not exists documents_portal on documents(portal);
+create index if not exists documents_format on documents(format);
+create index if not exists documents_consistent on documents(consistent);
+"""
 SCHEMA += SUMMARY_SCHEMA
 
 
@@ -237,6 +249,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         for column in wanted[table].columns:
             if column.name not in have:
                 db.execute(f"alter table [{table}] add column [{column.name}] {column.type}")
+    db.conn.executescript(DOCUMENT_INDEXES)
     views = "select name, sql from sqlite_master where type = 'view'"
     have = dict(db.execute(views).fetchall())
     for name, sql in wanted.execute(views).fetchall():

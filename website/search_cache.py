@@ -13,6 +13,7 @@ counts and facets still come from Datasette's connection and its time limit.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -91,6 +92,50 @@ def matching_rowids(path: str, index: str, query: str | None, raw: bool = False)
     finally:
         with _lock:
             _running.pop(key).set()
+
+
+# The table each index is keyed by (documents_fts.rowid = documents.rowid).
+TABLES = {"documents_fts": "documents", "pages_fts": "pages"}
+
+
+def _table_rowids(path: str, index: str) -> list[int]:
+    """Every rowid of the table ``index`` covers, in order (cached like a match)."""
+    table = TABLES[index]
+    key = (path, _data_version(path), table, None)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    rowids = [row[0] for row in _connection(path).execute(f"select rowid from {table} order by rowid")]
+    with _lock:
+        _cache[key] = rowids
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return rowids
+
+
+def search_shape(path: str, index: str, query: str | None, raw: bool = False) -> tuple[int, int]:
+    """(rows matching, rows in the table): how the table search should write its clause."""
+    matched = matching_rowids(path, index, query, raw)
+    return (0 if matched == "[]" else matched.count(",") + 1), len(_table_rowids(path, index))
+
+
+def unmatched_rowids(path: str, index: str, query: str | None, raw: bool = False) -> str:
+    """JSON array of the rowids of the table that ``index`` does *not* match for ``query``:
+    far shorter than the matches when a query finds nearly every report."""
+    matched = matching_rowids(path, index, query, raw)
+    key = (path, _data_version(path), index, ("unmatched", query, raw))
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    found = set(json.loads(matched))
+    value = "[" + ",".join(str(rowid) for rowid in _table_rowids(path, index) if rowid not in found) + "]"
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return value
 
 
 def _match(path: str, index: str, expression: str) -> str:

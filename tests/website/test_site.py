@@ -391,3 +391,16 @@ def test_a_repeated_search_is_answered_from_the_response_cache(ds):
     assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/search", "query_string": b"q=x",
                                         "headers": [(b"cookie", b"ds_actor=abc")]})
     assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/coverage", "query_string": b""})
+
+
+@pytest.mark.parametrize("query", ["复议", "诉", "政府信息公开", "不存在的词语"])
+def test_every_shape_of_the_table_search_clause_finds_the_same_rows(ds, query):
+    from website.plugin import search_clause
+
+    expected = {r["sha256"] for r in db_rows(ds, "select sha256 from documents where rowid in (select rowid from "
+                                               "documents_fts where documents_fts match escape_fts(?))", [query])}
+    total = db_rows(ds, "select count(*) as n from documents")[0]["n"]
+    for shape in (None, (1, total), (total // 3, total), (total, total)):  # seek, seek, +rowid in, +rowid not in
+        clause = search_clause("documents_fts", 0, shape)
+        got = {r["sha256"] for r in db_rows(ds, f"select sha256 from documents where {clause}", {"nianbao_search": query})}
+        assert got == expected, (shape, clause)
