@@ -157,9 +157,11 @@ def _match(path: str, index: str, expression: str) -> str:
 # every matching row. The same search asked again (the bench's repeats, a reload, the
 # back button, a link shared) gets the stored response while the database is unchanged:
 # the key holds ``data_version``, as the match cache's does. Only anonymous GETs of search
-# URLs are kept, never a response that sets a cookie, at most RESPONSE_BYTES each.
+# URLs are kept, never a response that sets a cookie, at most RESPONSE_BYTES each and
+# RESPONSES_BYTES together (the oldest go first).
 RESPONSE_ENTRIES = 256
 RESPONSE_BYTES = 2 * 2**20
+RESPONSES_BYTES = 64 * 2**20
 SEARCH_PATHS = re.compile(r"^/(?:-/search(?:\.json)?|[^/]+/(?:documents|pages|document_search|page_search)(?:\.json)?)$")
 SEARCH_ARGS = re.compile(rb"(?:^|&)(?:_search|q)=[^&]")
 
@@ -199,7 +201,7 @@ def cached_responses(app, database_path):
         async def recording(message):
             if message["type"] == "http.response.start":
                 started.update(message)
-            elif message["type"] == "http.response.body" and chunks is not None:
+            elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)
 
@@ -211,7 +213,7 @@ def cached_responses(app, database_path):
         ):
             with _lock:
                 _responses[key] = (200, headers, body)
-                while len(_responses) > RESPONSE_ENTRIES:
+                while len(_responses) > RESPONSE_ENTRIES or sum(len(kept[2]) for kept in _responses.values()) > RESPONSES_BYTES:
                     _responses.popitem(last=False)
 
     return wrapped
