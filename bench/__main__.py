@@ -1,11 +1,18 @@
 """``make bench``: every benchmark in one run, written to ``bench/results.json``.
 
     python -m bench [--quick | --tiny] [--only extract,crawl,load,search] [--output FILE]
+    python -m bench --scale 100000 [--keep DIR [--reuse]]   # the site at that size -> bench/results-100k.json
 
 Figures are medians (extraction: best) of several repetitions on the same inputs. Headline
 keys: extract.pages_per_s / pdftotext_pages_per_s / ratio, extract.ocr_pages_per_s_per_core, crawl.reports_per_s /
 requests_per_report, load.documents_per_s, search.p95_ms (per query length, the
 slowest user-facing endpoint), and scale.* (growth from the small to the large corpus).
+
+``--scale N`` (outside the test suite: minutes at 100,000) measures the whole site at N
+generated reports instead (``bench.corpus``, ``search_bench.run_site``), under the key
+``site``: documents, load.documents_per_s (the loader's write path, into the grown
+database), db_bytes_per_document, search p50/p95 per query length and endpoint,
+report_page, coverage and charts p50/p95, and whether each meets the issue's target.
 """
 
 from __future__ import annotations
@@ -121,8 +128,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller corpora, fewer repetitions")
     parser.add_argument("--tiny", action="store_true", help="smallest corpora: checks the harness, not the speed")
     parser.add_argument("--only", default=",".join(STAGES), help="comma-separated stages")
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
+    parser.add_argument("--output", type=Path, help=f"results file (default {RESULTS}; with --scale results-<N>.json)")
+    parser.add_argument("--scale", type=int, help="measure the site at this many generated reports (e.g. 100000)")
+    parser.add_argument("--repetitions", type=int, default=5, help="with --scale: requests per URL after the first")
+    parser.add_argument("--keep", type=Path, help="with --scale: build the DATA dir here and keep it")
+    parser.add_argument("--reuse", action="store_true", help="with --scale --keep: measure the DATA built there before")
     args = parser.parse_args(argv)
+    if args.scale:
+        return scale_run(args)
+    args.output = args.output or RESULTS
     profile = "tiny" if args.tiny else "quick" if args.quick else "full"
     results: dict = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -140,6 +154,27 @@ def main(argv: list[str] | None = None) -> None:
     args.output.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print_table(results)
     print(f"written to {args.output}")
+
+
+def scale_name(documents: int) -> str:
+    return f"{documents // 1000}k" if documents % 1000 == 0 else str(documents)
+
+
+def scale_run(args) -> None:
+    from . import search_bench
+
+    output = args.output or RESULTS.with_name(f"results-{scale_name(args.scale)}.json")
+    started = time.perf_counter()
+    results: dict = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "profile": f"scale {args.scale}",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "site": search_bench.run_site(args.scale, repetitions=args.repetitions, keep=args.keep, reuse=args.reuse),
+    }
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    output.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print_table(results)
+    print(f"written to {output}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,16 @@ from extractors import EXTRACTOR_VERSION
 from extractors.isolated import DEFAULT_TIMEOUT, run_isolated
 
 from .extraction import extract_archived
-from .schema import DOCUMENT_COLUMNS, JOURNAL_COPIES, create_schema
+from .schema import (
+    AGENCIES_SQL,
+    BY_YEAR_SQL,
+    CHART_COLUMNS,
+    COVERAGE_COLUMNS,
+    DOCUMENT_COLUMNS,
+    JOURNAL_COPIES,
+    SUMMARIES_VERSION,
+    create_schema,
+)
 from .search_index import SEARCH_VERSION, SearchIndex
 
 # Documents stored per commit, or fewer once COMMIT_SECONDS have passed (in a real
@@ -176,6 +185,7 @@ class Loader:
             summary.extracted += 1
         self.commit()
         self.refresh_provenance(since_source=last_source, extracted=[*extracted, *self.synced])
+        refresh_summaries(self.db)
         return summary
 
     def sync_journal(self) -> int:
@@ -369,6 +379,28 @@ class Loader:
             self.db.execute(
                 "insert or replace into nianbao_meta (key, value) values ('search_version', ?)", [SEARCH_VERSION]
             )
+
+
+def refresh_summaries(db: sqlite_utils.Database) -> None:
+    """Store what the coverage and chart pages show (schema.py, "Summary tables"), afresh.
+
+    Computed from the same views and SQL the pages ran before, so the numbers are the
+    same; all of it in one transaction, so a reader sees the old summary or the new one.
+    Run at the end of every load: the journal's copies (portals, last fetch) count too.
+    """
+    names = lambda columns: ", ".join(columns)  # noqa: E731
+    chart = names(CHART_COLUMNS)
+    with db.conn:
+        for table in ("coverage_summary", "chart_totals", "agency_reports"):
+            db.execute(f"delete from {table}")
+        db.execute(f"insert into coverage_summary ({names(COVERAGE_COLUMNS)}) select {names(COVERAGE_COLUMNS)} from report_coverage")
+        db.execute(f"insert into chart_totals (agency, {chart}) select null, {chart} from ({BY_YEAR_SQL.format(group='', where='')})")
+        db.execute(
+            f"insert into chart_totals (agency, {chart}) select agency, {chart} from "
+            f"({BY_YEAR_SQL.format(group='d.agency,', where='and d.agency is not null')})"
+        )
+        db.execute(f"insert into agency_reports (agency, documents) {AGENCIES_SQL}")
+        db.execute("insert or replace into nianbao_meta (key, value) values ('summaries_version', ?)", [SUMMARIES_VERSION])
 
 
 def load(data_dir: str | Path, **options) -> LoadSummary:

@@ -171,6 +171,68 @@ create view if not exists report_coverage as
 """
 
 
+# --- Summary tables: what the coverage and chart pages show, computed at load time --------
+#
+# At 100,000 reports the views behind /-/coverage and /-/charts take about a second; the
+# loader stores their answers (``refresh_summaries`` in loader.py, at the end of every
+# load, in one transaction) and the pages read these tables while ``nianbao_meta`` says
+# they were built by this SUMMARIES_VERSION (else the pages compute them live, as before).
+SUMMARIES_VERSION = "1"
+
+# Table 三, column 总计, of one report per agency and year (chosen_reports), by year:
+# {group} adds a grouping column in front of the year, {where} narrows the reports.
+BY_YEAR_SQL = """
+select {group} d.year,
+  count(distinct d.sha256) as reports,
+  sum(case when s.item = 'received' then s.value end) as received,
+  sum(case when s.item = 'granted' then s.value end) as granted,
+  sum(case when s.item = 'partially_granted' then s.value end) as partially_granted,
+  sum(case when s.item like 'denied.%' then s.value end) as denied,
+  sum(case when s.item like 'unavailable.%' then s.value end) as unavailable,
+  sum(case when s.item like 'not_processed.%' then s.value end) as not_processed,
+  sum(case when s.item = 'other' or s.item like 'other.%' then s.value end) as other
+from chosen_reports d join report_stats s on s.sha256 = d.sha256
+where s.section = 3 and s.measure = 'total' {where}
+group by {group} d.year order by {group} d.year
+"""
+CHART_COLUMNS = ("year", "reports", "received", "granted", "partially_granted", "denied", "unavailable",
+                 "not_processed", "other")
+# The agencies the chart page offers, most reports first.
+AGENCIES_SQL = "select agency, count(*) as documents from documents where agency is not null group by agency"
+COVERAGE_COLUMNS = ("portal", "year", "kind", "deadline", "reports", "first_seen", "published", "judged_on",
+                    "judged_by", "status", "last_fetch")
+
+SUMMARY_SCHEMA = """
+create table if not exists coverage_summary (
+    portal text, year integer, kind text, deadline text, reports integer, first_seen text, published text,
+    judged_on text, judged_by text, status text, last_fetch text
+);
+create index if not exists coverage_summary_cell on coverage_summary(portal, year);
+-- agency empty: every agency's reports (a report without an agency counts there only).
+create table if not exists chart_totals (
+    agency text, year integer, reports integer, received, granted, partially_granted, denied, unavailable,
+    not_processed, other
+);
+create index if not exists chart_totals_agency on chart_totals(agency, year);
+create table if not exists agency_reports (agency text primary key, documents integer);
+create index if not exists agency_reports_most on agency_reports(documents desc, agency);
+"""
+SUMMARY_TABLES = ("coverage_summary", "chart_totals", "agency_reports")
+
+# Made after the columns of an older reports.db are added (create_schema).
+DOCUMENT_INDEXES = """
+-- The columns the documents table is sorted and faceted on (datasette-metadata.yml): a
+-- search matching most reports counts and sorts from these, not from the wide rows.
+create index if not exists documents_year on documents(year);
+create index if not exists documents_agency on documents(agency);
+create index if not exists documents_region on documents(region);
+create index if not exists documents_portal on documents(portal);
+create index if not exists documents_format on documents(format);
+create index if not exists documents_consistent on documents(consistent);
+"""
+SCHEMA += SUMMARY_SCHEMA
+
+
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create whatever reports.db lacks (the journal's copies first: the views read them),
     add the columns a table of an older reports.db lacks, and replace the views an older
@@ -187,6 +249,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         for column in wanted[table].columns:
             if column.name not in have:
                 db.execute(f"alter table [{table}] add column [{column.name}] {column.type}")
+    db.conn.executescript(DOCUMENT_INDEXES)
     views = "select name, sql from sqlite_master where type = 'view'"
     have = dict(db.execute(views).fetchall())
     for name, sql in wanted.execute(views).fetchall():

@@ -38,3 +38,24 @@ def test_tiny_bench_writes_every_key(tmp_path):
     assert set(results["search"]["p95_ms"]) == {"1", "2", "4", "8"}
     assert all(ms > 0 for ms in results["search"]["p95_ms"].values())
     assert set(results["scale"]["search_p95_growth"]) == {"1", "2", "4", "8"}
+
+
+SITE_KEYS = ["documents", "load", "db_bytes_per_document", "search", "search_first", "report_page", "coverage", "charts",
+             "p95_ms_search", "targets_met"]
+
+
+@pytest.mark.slow
+def test_scale_run_writes_the_site_figures(tmp_path):
+    """``python -m bench --scale N``: the whole site at N generated reports (here a tiny N)."""
+    output = tmp_path / "site.json"
+    subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "120", "--repetitions", "1", "--output", str(output)],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )
+    site = json.loads(output.read_text(encoding="utf-8"))["site"]
+    for key in SITE_KEYS:
+        assert site.get(key) is not None, f"site.{key} missing"
+    assert site["documents"] == 120 and site["load"]["documents"] == 60 and site["load"]["documents_per_s"] > 0
+    assert set(site["p95_ms_search"]) == {"1", "2", "4", "8"}
+    assert set(site["search"]) == {"table_search", "ranked_search", "ranked_table"}
+    assert all(site[page]["p95_ms"] > 0 and site[page]["errors"] == 0 for page in ("report_page", "coverage", "charts"))

@@ -355,3 +355,70 @@ def test_facets_are_computed_on_search_results(ds):
     facets = got["facet_results"]
     assert {"year", "agency", "portal", "format", "consistent"} <= set(facets)
     assert sum(v["count"] for v in facets["format"]["results"]) == got["filtered_table_rows_count"]
+
+
+def test_coverage_and_charts_read_the_loaders_summaries_with_the_live_numbers(ds):
+    """The pages read the summary tables the loader stores; they hold what the view and the
+    chart SQL compute from the base tables, so the pages show the same numbers as before."""
+    from loader.schema import BY_YEAR_SQL, CHART_COLUMNS, COVERAGE_COLUMNS
+    from website.views.charts import by_year, top_agencies
+    from website.views.coverage import coverage_source
+
+    db = ds.get_database("reports")
+    assert asyncio.run(coverage_source(db)) == "coverage_summary"
+    columns = ", ".join(COVERAGE_COLUMNS)
+    live = db_rows(ds, f"select {columns} from report_coverage")
+    assert live and db_rows(ds, f"select {columns} from coverage_summary order by portal, year") == live
+    assert asyncio.run(by_year(db, None)) == db_rows(ds, BY_YEAR_SQL.format(group="", where=""))
+    for agency in [r["agency"] for r in db_rows(ds, "select distinct agency from documents where agency is not null")]:
+        expected = db_rows(ds, BY_YEAR_SQL.format(group="", where="and d.agency = :agency"), {"agency": agency})
+        assert asyncio.run(by_year(db, agency)) == expected, agency
+    assert set(CHART_COLUMNS) <= set(asyncio.run(by_year(db, None))[0])
+    assert asyncio.run(top_agencies(db)) == [r["agency"] for r in db_rows(
+        ds, "select agency from documents where agency is not null group by agency order by count(*) desc, agency limit 500")]
+
+
+def test_a_repeated_search_is_answered_from_the_response_cache(ds):
+    from website import search_cache
+
+    url = "/-/search.json?q=" + quote("复议")
+    first = get(ds, url)
+    kept = [key for key in search_cache._responses if key[2] == "/-/search.json"]
+    assert first.status_code == 200 and kept
+    assert get(ds, url).content == first.content
+    assert get(ds, "/reports/documents.json?_search=" + quote("复议")).status_code == 200
+    assert any(key[2] == "/reports/documents.json" for key in search_cache._responses)
+    assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/search", "query_string": b"q=x",
+                                        "headers": [(b"cookie", b"ds_actor=abc")]})
+    assert not search_cache._cacheable({"type": "http", "method": "GET", "path": "/-/coverage", "query_string": b""})
+
+
+@pytest.mark.parametrize("query", ["复议", "诉", "政府信息公开", "不存在的词语"])
+def test_every_shape_of_the_table_search_clause_finds_the_same_rows(ds, query):
+    from website.plugin import search_clause
+
+    expected = {r["sha256"] for r in db_rows(ds, "select sha256 from documents where rowid in (select rowid from "
+                                               "documents_fts where documents_fts match escape_fts(?))", [query])}
+    total = db_rows(ds, "select count(*) as n from documents")[0]["n"]
+    for shape in (None, (1, total), (total // 3, total), (total, total)):  # seek, seek, +rowid in, +rowid not in
+        clause = search_clause("documents_fts", 0, shape)
+        got = {r["sha256"] for r in db_rows(ds, f"select sha256 from documents where {clause}", {"nianbao_search": query})}
+        assert got == expected, (shape, clause)
+
+
+def test_pages_compute_live_while_the_summaries_are_not_this_versions(ds, site_data, tmp_path):
+    """A reports.db no load of this version has summarised yet: the pages read the views, as before."""
+    from nianbao import DataDir
+    from website.views.coverage import coverage_source
+
+    (tmp_path / "reports.db").write_bytes((site_data / "reports.db").read_bytes())
+    conn = sqlite3.connect(tmp_path / "reports.db")
+    with conn:
+        conn.execute("delete from nianbao_meta where key = 'summaries_version'")
+        for table in ("coverage_summary", "chart_totals", "agency_reports"):
+            conn.execute(f"delete from {table}")
+    conn.close()
+    stale = DataDir(tmp_path).datasette()
+    assert asyncio.run(coverage_source(stale.get_database("reports"))) == "report_coverage"
+    for page in ("/-/coverage", "/-/charts"):
+        assert get(stale, page).text == get(ds, page).text, page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from loader.schema import AGENCIES_SQL, BY_YEAR_SQL, CHART_COLUMNS, SUMMARIES_VERSION
+
 from .. import svg
 from .base import render, reports_db
 
@@ -13,26 +15,27 @@ OUTCOME_SERIES = [
     ("not_processed", "不予处理", "#868e96"),
     ("other", "其他处理", "#5f3dc4"),
 ]
-# Table 三, column 总计, of one report per agency and year (chosen_reports).
-BY_YEAR_SQL = """
-select d.year,
-  count(distinct d.sha256) as reports,
-  sum(case when s.item = 'received' then s.value end) as received,
-  sum(case when s.item = 'granted' then s.value end) as granted,
-  sum(case when s.item = 'partially_granted' then s.value end) as partially_granted,
-  sum(case when s.item like 'denied.%' then s.value end) as denied,
-  sum(case when s.item like 'unavailable.%' then s.value end) as unavailable,
-  sum(case when s.item like 'not_processed.%' then s.value end) as not_processed,
-  sum(case when s.item = 'other' or s.item like 'other.%' then s.value end) as other
-from chosen_reports d join report_stats s on s.sha256 = d.sha256
-where s.section = 3 and s.measure = 'total' {agency_clause}
-group by d.year order by d.year
-"""
+
+
+async def summaries_ready(db) -> bool:
+    """The loader has stored this version's summary tables (schema.py, "Summary tables")."""
+    rows = await db.execute("select value from nianbao_meta where key = 'summaries_version'")
+    return bool(rows.rows) and rows.rows[0][0] == SUMMARIES_VERSION
 
 
 async def by_year(db, agency: str | None) -> list[dict]:
-    sql = BY_YEAR_SQL.format(agency_clause="and d.agency = :agency" if agency else "")
+    """Table 三 totals by year, of one agency or of all: the loader's chart_totals, or computed live."""
+    if await summaries_ready(db):
+        sql = f"select {', '.join(CHART_COLUMNS)} from chart_totals where agency {'= :agency' if agency else 'is null'} order by year"
+    else:
+        sql = BY_YEAR_SQL.format(group="", where="and d.agency = :agency" if agency else "")
     return [dict(r) for r in await db.execute(sql, {"agency": agency} if agency else {})]
+
+
+async def top_agencies(db) -> list[str]:
+    """The 500 agencies with the most reports (the chart page's choice of agency)."""
+    source = "agency_reports" if await summaries_ready(db) else f"({AGENCIES_SQL})"
+    return [r[0] for r in await db.execute(f"select agency from {source} order by documents desc, agency limit 500")]
 
 
 async def charts_page(datasette, request):
@@ -40,8 +43,7 @@ async def charts_page(datasette, request):
     agency = request.args.get("agency") or None
     rows = await by_year(db, agency)
     years = [r["year"] for r in rows]
-    agencies = [r[0] for r in await db.execute(
-        "select agency from documents where agency is not null group by agency order by count(*) desc, agency limit 500")]
+    agencies = await top_agencies(db)
     context = {
         "agency": agency,
         "agencies": agencies,

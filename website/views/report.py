@@ -10,6 +10,7 @@ from archive.store import is_sha256
 from extractors.fields import columns, fields, items
 
 from .base import render, reports_db
+from .coverage import coverage_source
 from .crops import crop_url
 
 SECTIONS = (2, 3, 4)
@@ -53,7 +54,7 @@ async def report_page(datasette, request):
     sources = [dict(r) for r in await db.execute("select * from sources where sha256 = ? order by fetched_at, id", [sha256])]
     page_count = (await db.execute("select count(*) from pages where sha256 = ?", [sha256])).single_value()
     coverage = (await db.execute(
-        "select * from report_coverage where portal = ? and year = ?", [document.get("portal"), document.get("year")]
+        f"select * from {await coverage_source(db)} where portal = ? and year = ?", [document.get("portal"), document.get("year")]
     )).first()
     coverage = dict(coverage) if coverage else {}
     appeal_results = columns(4)
