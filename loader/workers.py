@@ -14,24 +14,14 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from archive import ArchivedObject
-from extractors.isolated import run_isolated
+from extractors.isolated import TaskResult, run_isolated
 
 QUEUE = "nianbao-extract"
 POLL_S = 0.2
-
-
-@dataclass
-class Outcome:
-    """What one job gave, shaped like run_isolated's TaskResult for Loader.load."""
-
-    item: ArchivedObject
-    value: dict | None = None
-    error: str | None = None
 
 
 def extract_job(data_dir: str, sha256: str, timeout: float) -> dict:
@@ -59,7 +49,7 @@ def connect(url: str):
     return redis.Redis.from_url(url)
 
 
-def extract_remotely(url: str, data_dir: Path, originals: list[ArchivedObject], timeout: float) -> Iterator[Outcome]:
+def extract_remotely(url: str, data_dir: Path, originals: list[ArchivedObject], timeout: float) -> Iterator[TaskResult]:
     """Enqueue a job per original and yield each outcome as its job finishes (any order)."""
     from rq import Queue
 
@@ -73,9 +63,9 @@ def extract_remotely(url: str, data_dir: Path, originals: list[ArchivedObject], 
         for job, original in list(jobs.items()):
             status = job.get_status(refresh=True)
             if status == "finished":
-                yield Outcome(original, value=job.return_value())
+                yield TaskResult(original, value=job.return_value())
             elif status in ("failed", "stopped", "canceled"):
-                yield Outcome(original, error=_last_line(job))
+                yield TaskResult(original, error=_last_line(job))
             else:
                 continue
             del jobs[job]
