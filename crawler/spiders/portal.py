@@ -329,10 +329,10 @@ class PortalSpider(scrapy.Spider):
 
     def document_link(self, url: str, link: Link, page_url: str, evidence_title: str, verdict, found_on):
         """The first link to an original is requested; each further page linking it is a sighting."""
-        published = found_on.published(link, url)
         if (url, page_url) in self.sightings:
             return
         self.sightings.add((url, page_url))
+        published = found_on.published(link, url)
         if url in self.documents:
             self.crawler.stats.inc_value("nianbao/links_seen_again")
             yield SightingItem(self.portal.id, url, page_url, link.text or link.title, evidence_title, *published)
