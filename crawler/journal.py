@@ -82,7 +82,7 @@ TABLES: dict[str, TableSpec] = {
         {
             "crawl_id": int,
             "portal": str,
-            "status": str,  # ok / empty / failed / blocked
+            "status": str,  # ok / empty / failed / blocked / idle (a fleet member with nothing to do)
             "reason": str,
             "regressed": int,  # 1 when it found fewer reports than in its previous run
             "previous_reports": int,  # reports found in that previous run
