@@ -29,6 +29,7 @@ import html
 import json
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -38,6 +39,8 @@ MEMORY_LIMIT = 64 * 1024 * 1024  # V8 heap bytes
 SCRIPT_BYTES = 256 * 1024  # inline script text run per page
 MAX_LINKS = 500
 MAX_CLICKS = 60  # javascript:/onclick anchors clicked per page
+# One page's scripts at a time: mini-racer starting V8 in two threads at once crashes the process.
+_ENGINE = threading.Lock()
 
 # Fields of a pager's configuration object, lower-cased. A page count is read from
 # PAGES, else RECORDS ÷ PER_PAGE (DEFAULT_PER_PAGE when none, as laypage and
@@ -108,7 +111,7 @@ def run_listing_scripts(html_text: str, page_url: str, limit: int = 30) -> Scrip
         return ScriptFindings(error=f"no JavaScript engine: {error}")
     onload = [html.unescape(m.group(1)[1:-1]) for m in BODY_ONLOAD.finditer(html_text)]
     try:
-        with MiniRacer() as racer:
+        with _ENGINE, MiniRacer() as racer:
             return _run(racer, scripts, onload, html_text, page_url, limit)
     except Exception as error:  # noqa: BLE001 - a page's script must never break the crawl
         return ScriptFindings(error=_one_line(f"{type(error).__name__}: {error}"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -225,3 +227,20 @@ def test_data_scripts_and_external_ones_are_not_run():
 def test_odd_scripts_never_raise(script):
     found = run(f"<script>{script}</script>")
     assert found.pages == () and found.error is None
+
+
+def test_listings_run_from_many_threads_at_once_in_a_fresh_process():
+    # The crawl runs scripts off the reactor in a thread pool; V8's first start must survive that.
+    program = """
+import concurrent.futures
+from crawler.scripts import run_listing_scripts
+page = '<html><body><script>createPageHTML(3, 0, "index", "html");</script></body></html>'
+with concurrent.futures.ThreadPoolExecutor(4) as pool:
+    found = list(pool.map(lambda _: run_listing_scripts(page, %r).pages, range(8)))
+print(len(set(found)), len(found[0]))
+""" % PAGE
+    for _ in range(3):
+        finished = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                                  cwd=Path(__file__).parents[2])
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert finished.stdout.split() == ["1", "2"]
